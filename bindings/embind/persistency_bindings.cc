@@ -1,0 +1,185 @@
+// embind glue for the persistency core: converts between JS values and the
+// C++ types, and turns Result<T> into {ok: true, value} | {ok: false, error}.
+// No logic lives here.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+
+#include "persistency/job_id.h"
+#include "persistency/sqlite_store.h"
+
+namespace persistency::bindings {
+namespace {
+
+using emscripten::val;
+
+val BytesToJs(ByteView bytes) {
+  return val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
+}
+
+Bytes BytesFromJs(const val& array) { return emscripten::convertJSArrayToNumberVector<std::uint8_t>(array); }
+
+Key KeyFromJs(const val& array) { return Key::Raw(BytesFromJs(array)); }
+
+val ErrorToJs(const Error& error) {
+  val object = val::object();
+  object.set("kind", std::string(ErrorKindName(error.kind)));
+  object.set("message", error.message);
+  object.set("code", error.backend_code);
+  return object;
+}
+
+val Failure(const Error& error) {
+  val result = val::object();
+  result.set("ok", false);
+  result.set("error", ErrorToJs(error));
+  return result;
+}
+
+val Success(val value = val::undefined()) {
+  val result = val::object();
+  result.set("ok", true);
+  result.set("value", std::move(value));
+  return result;
+}
+
+template <class T, class Convert>
+val ToJs(const Result<T>& result, Convert convert) {
+  if (!result) return Failure(result.error());
+  return Success(convert(*result));
+}
+
+val StatusToJs(const Status& status) { return status ? Success() : Failure(status.error()); }
+
+JournalMode JournalModeFromJs(const std::string& name) {
+  if (name == "delete") return JournalMode::kDelete;
+  if (name == "truncate") return JournalMode::kTruncate;
+  if (name == "persist") return JournalMode::kPersist;
+  if (name == "memory") return JournalMode::kMemory;
+  return JournalMode::kWal;
+}
+
+StoreOptions OptionsFromJs(const val& options) {
+  StoreOptions parsed;
+  // Emscripten's file systems have no shared memory, so WAL needs exclusive locking.
+  parsed.exclusive_locking = true;
+  if (options.isUndefined() || options.isNull()) return parsed;
+  if (val mode = options["journalMode"]; mode.isString()) {
+    parsed.journal_mode = JournalModeFromJs(mode.as<std::string>());
+  }
+  if (val exclusive = options["exclusiveLocking"]; !exclusive.isUndefined()) {
+    parsed.exclusive_locking = exclusive.as<bool>();
+  }
+  if (val full = options["synchronousFull"]; !full.isUndefined()) {
+    parsed.synchronous_full = full.as<bool>();
+  }
+  if (val page = options["pageSize"]; page.isNumber()) parsed.page_size = page.as<int>();
+  if (val cache = options["cacheSizeKib"]; cache.isNumber()) {
+    parsed.cache_size_kib = cache.as<int>();
+  }
+  if (val vfs = options["vfs"]; vfs.isString()) parsed.vfs = vfs.as<std::string>();
+  return parsed;
+}
+
+Result<WriteBatch> BatchFromJs(const val& ops) {
+  WriteBatch batch;
+  const auto count = ops["length"].as<unsigned>();
+  for (unsigned i = 0; i < count; ++i) {
+    val op = ops[i];
+    std::string kind = op["op"].as<std::string>();
+    std::string category = op["category"].as<std::string>();
+    if (kind == "put") {
+      batch.Put(std::move(category), KeyFromJs(op["key"]), BytesFromJs(op["payload"]));
+    } else if (kind == "delete") {
+      batch.Delete(std::move(category), KeyFromJs(op["key"]));
+    } else if (kind == "deletePrefix") {
+      batch.DeletePrefix(std::move(category), KeyFromJs(op["key"]));
+    } else {
+      return MakeError(ErrorKind::kInvalidArgument, "unknown write op: " + kind);
+    }
+  }
+  return batch;
+}
+
+KeyRange RangeFromJs(const val& start, const val& stop) {
+  return KeyRange{KeyFromJs(start), stop.isUndefined() || stop.isNull() ? Key() : KeyFromJs(stop)};
+}
+
+val RowsToJs(const std::vector<KvRow>& rows) {
+  val array = val::array();
+  for (const KvRow& row : rows) {
+    val entry = val::object();
+    entry.set("key", BytesToJs(row.key.view()));
+    entry.set("payload", BytesToJs(row.payload));
+    array.call<void>("push", entry);
+  }
+  return array;
+}
+
+// The JS-facing store. Owns a SqliteStore; every method forwards.
+class JsStore {
+ public:
+  static val Open(const std::string& path, const val& options) {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, OptionsFromJs(options));
+    if (!store) return Failure(store.error());
+    return Success(val(JsStore(std::move(*store))));
+  }
+
+  val Apply(const val& ops) {
+    Result<WriteBatch> batch = BatchFromJs(ops);
+    if (!batch) return Failure(batch.error());
+    return StatusToJs(store_->Apply(*batch));
+  }
+
+  val Get(const std::string& category, const val& key) {
+    return ToJs(store_->Get(category, KeyFromJs(key)), [](const std::optional<Bytes>& payload) {
+      return payload ? BytesToJs(*payload) : val::null();
+    });
+  }
+
+  val Exists(const std::string& category, const val& key) {
+    return ToJs(store_->Exists(category, KeyFromJs(key)), [](bool found) { return val(found); });
+  }
+
+  val Scan(const std::string& category, const val& start, const val& stop, bool reverse,
+           unsigned limit) {
+    ScanOptions options{.reverse = reverse, .limit = limit};
+    return ToJs(store_->Scan(category, RangeFromJs(start, stop), options), RowsToJs);
+  }
+
+  val Count(const std::string& category, const val& start, const val& stop) {
+    return ToJs(store_->Count(category, RangeFromJs(start, stop)),
+                [](std::int64_t n) { return val(static_cast<double>(n)); });
+  }
+
+  val DeleteOne(const std::string& category, const val& key) {
+    return ToJs(store_->DeleteOne(category, KeyFromJs(key)), [](bool existed) { return val(existed); });
+  }
+
+ private:
+  explicit JsStore(std::unique_ptr<SqliteStore> store) : store_(std::move(store)) {}
+  std::shared_ptr<SqliteStore> store_;
+};
+
+val ValidateJobIdJs(const std::string& id) { return StatusToJs(ValidateJobId(id)); }
+
+val PrefixRangeStopJs(const val& prefix) { return BytesToJs(PrefixRange(KeyFromJs(prefix)).stop.view()); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(persistency) {
+  emscripten::class_<JsStore>("SqliteStore")
+      .class_function("open", &JsStore::Open)
+      .function("apply", &JsStore::Apply)
+      .function("get", &JsStore::Get)
+      .function("exists", &JsStore::Exists)
+      .function("scan", &JsStore::Scan)
+      .function("count", &JsStore::Count)
+      .function("deleteOne", &JsStore::DeleteOne);
+  emscripten::function("validateJobId", &ValidateJobIdJs);
+  emscripten::function("prefixRangeStop", &PrefixRangeStopJs);
+}
+
+}  // namespace persistency::bindings

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the native tree (tests, benchmarks) and the wasm module.
+#   scripts/build.sh [native|wasm|asan|all]   (default: native and wasm)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-toolchain.sh --quiet
+
+build_native() {
+  cmake -S . -B build/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build/native
+}
+
+build_asan() {
+  cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSDS_SANITIZE=ON >/dev/null
+  cmake --build build/asan --target persistency_tests
+}
+
+build_wasm() {
+  emcmake cmake -S . -B build/wasm -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build/wasm
+}
+
+case "${1:-default}" in
+  native) build_native ;;
+  wasm) build_wasm ;;
+  asan) build_asan ;;
+  all) build_native; build_wasm; build_asan ;;
+  default) build_native; build_wasm ;;
+  *) echo "usage: $0 [native|wasm|asan|all]" >&2; exit 2 ;;
+esac

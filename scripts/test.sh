@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the toolchain if missing, builds native,
+# sanitizer and wasm trees, and runs every suite. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$SECONDS
+
+bash scripts/build.sh all
+
+echo "== native tests (ctest)"
+ctest --test-dir build/native --output-on-failure -j2
+
+echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  build/asan/tests/persistency_tests --gtest_brief=1
+
+echo "== wasm tests (node --test)"
+node --test tests/wasm/
+
+echo "== all suites passed in $((SECONDS - start)) s"

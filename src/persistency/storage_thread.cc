@@ -1,0 +1,48 @@
+#include "persistency/storage_thread.h"
+
+#include <utility>
+
+namespace persistency {
+
+StorageThread::StorageThread() : thread_([this] { Run(); }) {}
+
+StorageThread::~StorageThread() { Stop(); }
+
+bool StorageThread::Post(Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void StorageThread::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  // From a task (e.g. an error listener closing its job) the thread cannot
+  // join itself: it finishes the queue and exits; a later Stop() joins it.
+  if (std::this_thread::get_id() == thread_.get_id()) return;
+  std::lock_guard join_lock(join_mutex_);
+  if (thread_.joinable()) thread_.join();
+}
+
+void StorageThread::Run() {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopping, and everything queued has run
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
+}
+
+}  // namespace persistency

@@ -1,0 +1,119 @@
+// Channel: the protocol state of one channel, with the indexes that keep
+// every per-message operation independent of history length. Every mutation
+// is recorded in `delta` for the next persistence commit.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "sds/channel_records.h"
+#include "sds/config.h"
+#include "sds/rolling_bloom_filter.h"
+
+namespace sds {
+
+class Channel {
+ public:
+  Channel(ChannelId id, const Config& config, RollingBloomFilter bloom);
+
+  // Restores persisted state (the bloom is rebuilt from every id seen).
+  void Restore(ChannelSnapshot snapshot);
+  ChannelSnapshot Snapshot() const;
+
+  const ChannelId& id() const { return id_; }
+  std::uint64_t lamport() const { return lamport_; }
+  void set_lamport(std::uint64_t lamport);
+
+  // The local log, oldest first.
+  bool IsLogged(const MessageId& id) const { return log_.contains(id); }
+  const LoggedMessage* FindLogged(const MessageId& id) const;
+  // Appends to the log, evicting the oldest beyond the configured maximum.
+  void AppendToLog(Message message);
+  // The newest `count` logged messages' entries, oldest first.
+  std::vector<HistoryEntry> RecentEntries(std::size_t count) const;
+  std::vector<MessageId> LogIds() const;
+
+  // Ids counted as delivered without being logged (MarkDependenciesMet).
+  bool IsMet(const MessageId& id) const { return met_.contains(id); }
+  void AddMet(const MessageId& id);
+  bool IsDelivered(const MessageId& id) const { return IsLogged(id) || IsMet(id); }
+
+  RollingBloomFilter& bloom() { return bloom_; }
+  const RollingBloomFilter& bloom() const { return bloom_; }
+
+  // Own unacknowledged messages, in send order.
+  std::unordered_map<MessageId, OutgoingEntry>& outgoing() { return outgoing_; }
+  const std::unordered_map<MessageId, OutgoingEntry>& outgoing() const { return outgoing_; }
+  std::vector<MessageId> OutgoingIds() const;
+  void PutOutgoing(OutgoingEntry entry);
+  void TouchOutgoing(const MessageId& id);  // records a changed entry
+  void EraseOutgoing(const MessageId& id);
+
+  // Received messages waiting for dependencies.
+  const std::unordered_map<MessageId, IncomingEntry>& incoming() const { return incoming_; }
+  bool IsBuffered(const MessageId& id) const { return incoming_.contains(id); }
+  void Buffer(IncomingEntry entry);
+  IncomingEntry Unbuffer(const MessageId& id);
+  // Removes `dependency` from every buffered message waiting on it and
+  // returns the ids that now wait for nothing.
+  std::vector<MessageId> ResolveDependency(const MessageId& dependency);
+
+  // SDS-R buffers, each indexed by time.
+  const std::unordered_map<MessageId, OutgoingRepairEntry>& outgoing_repair() const {
+    return outgoing_repair_;
+  }
+  const std::unordered_map<MessageId, IncomingRepairEntry>& incoming_repair() const {
+    return incoming_repair_;
+  }
+  void PutOutgoingRepair(OutgoingRepairEntry entry);
+  void EraseOutgoingRepair(const MessageId& id);
+  void PutIncomingRepair(IncomingRepairEntry entry);
+  void EraseIncomingRepair(const MessageId& id);
+  // Outgoing repair entries due at `now_ms`, earliest first, at most `limit`.
+  std::vector<OutgoingRepairEntry> DueOutgoingRepairs(std::int64_t now_ms, std::size_t limit) const;
+  // Outgoing repair entries whose window (t_req + t_max) has passed.
+  std::vector<MessageId> ExpiredOutgoingRepairs(std::int64_t now_ms, std::int64_t t_max_ms) const;
+  std::vector<IncomingRepairEntry> DueIncomingRepairs(std::int64_t now_ms) const;
+
+  // Takes the changes recorded since the last call.
+  ChannelDelta TakeDelta() { return std::exchange(delta_, {}); }
+  ChannelDelta& pending_delta() { return delta_; }
+
+  // Clears the state (storage is the caller's business).
+  void Clear();
+
+ private:
+  void IndexIncoming(const IncomingEntry& entry);
+
+  ChannelId id_;
+  const Config& config_;
+  std::uint64_t lamport_ = 0;
+  std::uint64_t next_seq_ = 1;
+
+  std::unordered_map<MessageId, LoggedMessage> log_;
+  std::deque<MessageId> log_order_;
+  std::unordered_set<MessageId> met_;
+  std::deque<MessageId> met_order_;
+  RollingBloomFilter bloom_;
+
+  std::unordered_map<MessageId, OutgoingEntry> outgoing_;
+  std::set<std::pair<std::uint64_t, MessageId>> outgoing_order_;
+
+  std::unordered_map<MessageId, IncomingEntry> incoming_;
+  // dependency id → buffered ids waiting on it
+  std::unordered_map<MessageId, std::vector<MessageId>> waiting_on_;
+
+  std::unordered_map<MessageId, OutgoingRepairEntry> outgoing_repair_;
+  std::set<std::pair<std::int64_t, MessageId>> outgoing_repair_by_time_;
+  std::unordered_map<MessageId, IncomingRepairEntry> incoming_repair_;
+  std::set<std::pair<std::int64_t, MessageId>> incoming_repair_by_time_;
+
+  ChannelDelta delta_;
+};
+
+}  // namespace sds

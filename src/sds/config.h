@@ -1,0 +1,46 @@
+// Engine configuration. Defaults are nim-sds's ReliabilityConfig; the fields
+// after the SDS-R block are this engine's additions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sds/dialect.h"
+
+namespace sds {
+
+inline constexpr std::size_t kMaxContentSize = 1 << 20;  // nim-sds MaxMessageSize
+
+struct Config {
+  std::int64_t bloom_filter_capacity = 10000;
+  double bloom_filter_error_rate = 0.001;
+  std::size_t max_message_history = 1000;
+  std::size_t max_causal_history = 10;
+  std::int64_t resend_interval_ms = 60'000;
+  int max_resend_attempts = 5;
+  std::int64_t sync_message_interval_ms = 30'000;
+  std::int64_t buffer_sweep_interval_ms = 60'000;
+
+  // SDS-R
+  std::int64_t repair_t_min_ms = 30'000;
+  std::int64_t repair_t_max_ms = 300'000;
+  int num_response_groups = 1;
+  std::size_t max_repair_requests = 3;
+  std::int64_t repair_sweep_interval_ms = 5'000;
+
+  // The wire dialect this manager sends in (it reads both).
+  Dialect dialect = Dialect::kNim;
+  // Bloom hits on one outgoing message before it counts as acknowledged;
+  // each hit below that is reported as possiblyAcknowledged. nim-sds treats
+  // the first hit as an ack (1); js-waku waits for 2.
+  int possible_acks_threshold = 2;
+  // A buffered message still missing dependencies after this long is
+  // dropped and reported as irretrievablyLost; 0 disables the timeout.
+  std::int64_t incoming_buffer_timeout_ms = 0;
+  // Per-channel caps against unbounded growth; hitting one is reported.
+  std::size_t max_incoming_buffer = 10'000;
+  std::size_t max_outgoing_buffer = 10'000;
+  std::size_t max_repair_buffer = 1'000;
+};
+
+}  // namespace sds

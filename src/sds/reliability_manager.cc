@@ -1,0 +1,490 @@
+#include "sds/reliability_manager.h"
+
+#include <algorithm>
+#include <queue>
+#include <string>
+
+#include "sds/dialect.h"
+#include "sds/repair.h"
+
+namespace sds {
+namespace {
+
+Event MakeEvent(EventKind kind, const Channel& channel, MessageId message_id) {
+  Event event;
+  event.kind = kind;
+  event.channel_id = channel.id();
+  event.message_id = std::move(message_id);
+  return event;
+}
+
+Status ValidateOutgoing(const ChannelId& channel, ByteView content, const MessageId& id) {
+  if (channel.empty()) return MakeError(ErrorKind::kInvalidArgument, "channel id is empty");
+  if (id.empty()) return MakeError(ErrorKind::kInvalidArgument, "message id is empty");
+  if (content.empty()) return MakeError(ErrorKind::kInvalidArgument, "content is empty");
+  if (content.size() > kMaxContentSize) {
+    return MakeError(ErrorKind::kMessageTooLarge,
+                     "content is " + std::to_string(content.size()) + " bytes; the limit is " +
+                         std::to_string(kMaxContentSize));
+  }
+  return {};
+}
+
+// The causal-history entries (with the sender's hints) for the given ids.
+std::vector<HistoryEntry> EntriesFor(const Message& message, const std::vector<MessageId>& ids) {
+  std::vector<HistoryEntry> entries;
+  for (const HistoryEntry& entry : message.causal_history) {
+    if (std::ranges::binary_search(ids, entry.message_id)) entries.push_back(entry);
+  }
+  return entries;
+}
+
+}  // namespace
+
+ReliabilityManager::ReliabilityManager(ParticipantId participant_id, Config config,
+                                       Persistence* persistence)
+    : participant_id_(std::move(participant_id)),
+      config_(std::move(config)),
+      persistence_(persistence) {}
+
+StringHash ReliabilityManager::HashFor(Dialect dialect) const {
+  return dialect == Dialect::kSpec ? StringHash::kJsWaku : StringHash::kFarm;
+}
+
+const Channel* ReliabilityManager::FindChannel(const ChannelId& channel) const {
+  auto found = channels_.find(channel);
+  return found == channels_.end() ? nullptr : found->second.get();
+}
+
+Result<Channel*> ReliabilityManager::GetOrCreateChannel(const ChannelId& id) {
+  if (auto found = channels_.find(id); found != channels_.end()) return found->second.get();
+  if (id.empty()) return MakeError(ErrorKind::kInvalidArgument, "channel id is empty");
+  Result<RollingBloomFilter> bloom = RollingBloomFilter::Create(
+      config_.bloom_filter_capacity, config_.bloom_filter_error_rate, HashFor(config_.dialect));
+  if (!bloom) return std::unexpected(std::move(bloom.error()));
+  auto channel = std::make_unique<Channel>(id, config_, std::move(*bloom));
+  if (persistence_ != nullptr) {
+    Result<ChannelSnapshot> snapshot = persistence_->LoadChannel(id);
+    if (!snapshot) {
+      return MakeError(ErrorKind::kPersistenceError,
+                       "loading channel " + id + ": " + snapshot.error().message);
+    }
+    channel->Restore(std::move(*snapshot));
+  }
+  Channel* raw = channel.get();
+  channels_.emplace(id, std::move(channel));
+  return raw;
+}
+
+Status ReliabilityManager::EnsureChannel(const ChannelId& channel) {
+  Result<Channel*> found = GetOrCreateChannel(channel);
+  if (!found) return std::unexpected(std::move(found.error()));
+  return {};
+}
+
+Status ReliabilityManager::RemoveChannel(const ChannelId& channel) {
+  if (persistence_ != nullptr) {
+    if (Status dropped = persistence_->DropChannel(channel); !dropped) {
+      return MakeError(ErrorKind::kPersistenceError,
+                       "dropping channel " + channel + ": " + dropped.error().message);
+    }
+  }
+  channels_.erase(channel);
+  return {};
+}
+
+Status ReliabilityManager::Reset() {
+  while (!channels_.empty()) {
+    if (Status removed = RemoveChannel(channels_.begin()->first); !removed) return removed;
+  }
+  schedule_ = {};
+  return {};
+}
+
+std::uint64_t ReliabilityManager::NextLamport(Channel& channel, std::int64_t now_ms) const {
+  // The spec's rule, in milliseconds: max(now, L + 1).
+  return std::max<std::uint64_t>(static_cast<std::uint64_t>(std::max<std::int64_t>(now_ms, 0)),
+                                 channel.lamport() + 1);
+}
+
+std::vector<HistoryEntry> ReliabilityManager::CausalHistory(const Channel& channel) const {
+  std::vector<HistoryEntry> entries = channel.RecentEntries(config_.max_causal_history);
+  if (hint_provider_) {
+    for (HistoryEntry& entry : entries) entry.retrieval_hint = hint_provider_(entry.message_id);
+  }
+  return entries;
+}
+
+std::vector<HistoryEntry> ReliabilityManager::TakeDueRepairRequests(Channel& channel,
+                                                                    std::int64_t now_ms) {
+  std::vector<HistoryEntry> requests;
+  for (OutgoingRepairEntry& due : channel.DueOutgoingRepairs(now_ms, config_.max_repair_requests)) {
+    channel.EraseOutgoingRepair(due.entry.message_id);
+    requests.push_back(std::move(due.entry));
+  }
+  return requests;
+}
+
+Result<Bytes> ReliabilityManager::EncodeForChannel(Channel& channel, Message message) {
+  message.bloom_filter = channel.bloom().filter();
+  return Encode(message, config_.dialect);
+}
+
+Result<Bytes> ReliabilityManager::Wrap(const ChannelId& channel_id, ByteView content,
+                                       const MessageId& message_id, std::int64_t now_ms) {
+  if (Status valid = ValidateOutgoing(channel_id, content, message_id); !valid) {
+    return std::unexpected(std::move(valid.error()));
+  }
+  Result<Channel*> found = GetOrCreateChannel(channel_id);
+  if (!found) return std::unexpected(std::move(found.error()));
+  Channel& channel = **found;
+  if (channel.IsLogged(message_id) || channel.outgoing().contains(message_id)) {
+    return MakeError(ErrorKind::kInvalidArgument, "message id already used: " + message_id);
+  }
+  if (channel.outgoing().size() >= config_.max_outgoing_buffer) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "outgoing buffer full (" + std::to_string(config_.max_outgoing_buffer) +
+                         " unacknowledged messages)");
+  }
+  Message message;
+  message.message_id = message_id;
+  message.channel_id = channel_id;
+  message.sender_id = participant_id_;
+  message.lamport_timestamp = NextLamport(channel, now_ms);
+  message.causal_history = CausalHistory(channel);
+  for (const OutgoingRepairEntry& due :
+       channel.DueOutgoingRepairs(now_ms, config_.max_repair_requests)) {
+    message.repair_request.push_back(due.entry);
+  }
+  message.content.assign(content.begin(), content.end());
+  // The bloom snapshot is taken before this message's own id goes in.
+  Result<Bytes> bytes = EncodeForChannel(channel, message);
+  if (!bytes) return bytes;
+
+  TakeDueRepairRequests(channel, now_ms);
+  channel.set_lamport(*message.lamport_timestamp);
+  channel.bloom().Add(message_id);
+  channel.PutOutgoing({.message = message, .send_time_ms = now_ms});
+  channel.AppendToLog(std::move(message));
+  Commit(channel);
+  return bytes;
+}
+
+Result<Bytes> ReliabilityManager::WrapEphemeral(const ChannelId& channel, ByteView content,
+                                                const MessageId& message_id) {
+  if (Status valid = ValidateOutgoing(channel, content, message_id); !valid) {
+    return std::unexpected(std::move(valid.error()));
+  }
+  Message message;
+  message.message_id = message_id;
+  message.channel_id = channel;
+  message.sender_id = participant_id_;
+  message.content.assign(content.begin(), content.end());
+  return Encode(message, config_.dialect);
+}
+
+Result<std::optional<Bytes>> ReliabilityManager::WrapSync(const ChannelId& channel_id,
+                                                          std::int64_t now_ms) {
+  Result<Channel*> found = GetOrCreateChannel(channel_id);
+  if (!found) return std::unexpected(std::move(found.error()));
+  Channel& channel = **found;
+  std::vector<OutgoingRepairEntry> due =
+      channel.DueOutgoingRepairs(now_ms, config_.max_repair_requests);
+  if (channel.LogIds().empty() && due.empty()) return std::optional<Bytes>();
+  const std::uint64_t lamport = NextLamport(channel, now_ms);
+  Message message;
+  message.lamport_timestamp = lamport;
+  message.message_id = "sync-" + participant_id_ + "-" + std::to_string(lamport);
+  message.channel_id = channel_id;
+  message.sender_id = participant_id_;
+  message.causal_history = CausalHistory(channel);
+  for (const OutgoingRepairEntry& entry : due) message.repair_request.push_back(entry.entry);
+  Result<Bytes> bytes = EncodeForChannel(channel, std::move(message));
+  if (!bytes) return std::unexpected(std::move(bytes.error()));
+  TakeDueRepairRequests(channel, now_ms);
+  channel.set_lamport(lamport);
+  Commit(channel);
+  return std::optional<Bytes>(std::move(*bytes));
+}
+
+void ReliabilityManager::ForgetSeen(Channel& channel, const MessageId& id) {
+  channel.EraseOutgoingRepair(id);
+  channel.EraseIncomingRepair(id);
+}
+
+void ReliabilityManager::ReviewAcknowledgements(Channel& channel, const Message& message,
+                                                Dialect dialect) {
+  for (const HistoryEntry& entry : message.causal_history) {
+    if (!channel.outgoing().contains(entry.message_id)) continue;
+    channel.EraseOutgoing(entry.message_id);
+    Emit(MakeEvent(EventKind::kAcknowledged, channel, entry.message_id));
+  }
+  if (!message.bloom_filter || channel.outgoing().empty()) return;
+  StringHash hash = HashFor(dialect);
+  for (const MessageId& id : channel.OutgoingIds()) {
+    if (!message.bloom_filter->Contains(id, hash)) continue;
+    OutgoingEntry& entry = channel.outgoing().at(id);
+    ++entry.possible_acks;
+    if (entry.possible_acks >= static_cast<std::uint32_t>(std::max(config_.possible_acks_threshold, 1))) {
+      channel.EraseOutgoing(id);
+      Emit(MakeEvent(EventKind::kAcknowledged, channel, id));
+    } else {
+      channel.TouchOutgoing(id);
+      Event event = MakeEvent(EventKind::kPossiblyAcknowledged, channel, id);
+      event.count = static_cast<int>(entry.possible_acks);
+      Emit(std::move(event));
+    }
+  }
+}
+
+void ReliabilityManager::QueueRepairResponses(Channel& channel, const Message& message,
+                                              std::int64_t now_ms) {
+  StringHash hash = HashFor(config_.dialect);
+  for (const HistoryEntry& request : message.repair_request) {
+    channel.EraseOutgoingRepair(request.message_id);
+    if (participant_id_.empty() || request.sender_id.empty()) continue;
+    if (!channel.IsLogged(request.message_id)) continue;
+    if (!IsInResponseGroup(participant_id_, request.sender_id, request.message_id,
+                           config_.num_response_groups, hash)) {
+      continue;
+    }
+    if (channel.incoming_repair().size() >= config_.max_repair_buffer &&
+        !channel.incoming_repair().contains(request.message_id)) {
+      Emit(MakeEvent(EventKind::kBufferFull, channel, request.message_id));
+      continue;
+    }
+    std::int64_t delay = ComputeTResp(participant_id_, request.sender_id, request.message_id,
+                                      config_.repair_t_max_ms, hash);
+    channel.PutIncomingRepair({request, now_ms + delay});
+  }
+}
+
+std::vector<HistoryEntry> ReliabilityManager::MissingDependencies(const Channel& channel,
+                                                                  const Message& message) const {
+  std::vector<HistoryEntry> missing;
+  for (const HistoryEntry& entry : message.causal_history) {
+    if (!channel.IsDelivered(entry.message_id)) missing.push_back(entry);
+  }
+  return missing;
+}
+
+void ReliabilityManager::RequestRepairs(Channel& channel, const std::vector<HistoryEntry>& missing,
+                                        std::int64_t now_ms) {
+  if (participant_id_.empty()) return;
+  StringHash hash = HashFor(config_.dialect);
+  for (const HistoryEntry& entry : missing) {
+    if (channel.outgoing_repair().contains(entry.message_id)) continue;
+    if (channel.IsBuffered(entry.message_id)) continue;  // held, waiting on its own deps
+    if (channel.outgoing_repair().size() >= config_.max_repair_buffer) {
+      Emit(MakeEvent(EventKind::kBufferFull, channel, entry.message_id));
+      return;
+    }
+    std::int64_t delay = ComputeTReq(participant_id_, entry.message_id, config_.repair_t_min_ms,
+                                     config_.repair_t_max_ms, hash);
+    channel.PutOutgoingRepair({entry, now_ms + delay});
+  }
+}
+
+void ReliabilityManager::Deliver(Channel& channel, Message message) {
+  channel.set_lamport(std::max(channel.lamport(), message.lamport_timestamp.value_or(0)));
+  Event event = MakeEvent(EventKind::kDelivered, channel, message.message_id);
+  event.sender_id = message.sender_id;
+  event.lamport = message.lamport_timestamp.value_or(0);
+  event.content = message.content;
+  channel.AppendToLog(std::move(message));
+  Emit(std::move(event));
+}
+
+void ReliabilityManager::DeliverCascade(Channel& channel, std::vector<MessageId> released) {
+  // Messages released together are delivered in (lamport, id) order, each
+  // before anything it releases in turn.
+  using Ready = std::pair<std::uint64_t, MessageId>;
+  std::priority_queue<Ready, std::vector<Ready>, std::greater<>> ready;
+  auto push = [&](std::vector<MessageId> ids) {
+    for (MessageId& id : ids) {
+      const IncomingEntry& entry = channel.incoming().at(id);
+      ready.emplace(entry.message.lamport_timestamp.value_or(0), std::move(id));
+    }
+  };
+  push(std::move(released));
+  while (!ready.empty()) {
+    MessageId id = ready.top().second;
+    ready.pop();
+    IncomingEntry entry = channel.Unbuffer(id);
+    Deliver(channel, std::move(entry.message));
+    push(channel.ResolveDependency(id));
+  }
+}
+
+Result<UnwrapResult> ReliabilityManager::Unwrap(ByteView bytes, std::int64_t now_ms) {
+  Result<DecodedMessage> decoded = DecodeAny(bytes);
+  if (!decoded) return std::unexpected(std::move(decoded.error()));
+  Message& message = decoded->message;
+  Result<Channel*> found = GetOrCreateChannel(message.channel_id);
+  if (!found) return std::unexpected(std::move(found.error()));
+  Channel& channel = **found;
+
+  UnwrapResult result;
+  result.channel_id = message.channel_id;
+  result.message_id = message.message_id;
+  result.dialect = decoded->dialect;
+  result.content = message.content;
+
+  if (!message.lamport_timestamp) {
+    if (message.content.empty()) {
+      return MakeError(ErrorKind::kDeserializationError, "message has neither lamport nor content");
+    }
+    result.kind = MessageKind::kEphemeral;
+    Event event = MakeEvent(EventKind::kDelivered, channel, message.message_id);
+    event.sender_id = message.sender_id;
+    event.content = message.content;
+    Emit(std::move(event));
+    return result;
+  }
+  result.kind = message.content.empty() ? MessageKind::kSync : MessageKind::kContent;
+  ForgetSeen(channel, message.message_id);
+  // Own messages echoed back by the transport carry nothing new, and an own
+  // sync message must not acknowledge the messages it cites.
+  bool own = !participant_id_.empty() && message.sender_id == participant_id_;
+  if (own || (result.kind == MessageKind::kContent && (channel.IsDelivered(message.message_id) ||
+                                                       channel.IsBuffered(message.message_id)))) {
+    result.duplicate = true;
+    Commit(channel);
+    return result;
+  }
+  ReviewAcknowledgements(channel, message, decoded->dialect);
+  QueueRepairResponses(channel, message, now_ms);
+  result.missing = MissingDependencies(channel, message);
+
+  if (result.kind == MessageKind::kSync) {
+    if (!result.missing.empty()) {
+      RequestRepairs(channel, result.missing, now_ms);
+      Event event = MakeEvent(EventKind::kMissing, channel, message.message_id);
+      event.entries = result.missing;
+      Emit(std::move(event));
+    }
+  } else if (result.missing.empty()) {
+    channel.bloom().Add(message.message_id);
+    MessageId id = message.message_id;
+    Deliver(channel, std::move(message));
+    DeliverCascade(channel, channel.ResolveDependency(id));
+  } else if (channel.incoming().size() >= config_.max_incoming_buffer) {
+    Emit(MakeEvent(EventKind::kBufferFull, channel, message.message_id));
+  } else {
+    channel.bloom().Add(message.message_id);
+    std::vector<MessageId> missing_ids;
+    for (const HistoryEntry& entry : result.missing) missing_ids.push_back(entry.message_id);
+    message.bloom_filter.reset();
+    channel.Buffer({std::move(message), std::move(missing_ids), now_ms});
+    RequestRepairs(channel, result.missing, now_ms);
+    Event event = MakeEvent(EventKind::kMissing, channel, result.message_id);
+    event.entries = result.missing;
+    Emit(std::move(event));
+  }
+  Commit(channel);
+  return result;
+}
+
+Status ReliabilityManager::MarkDependenciesMet(const ChannelId& channel_id,
+                                               std::span<const MessageId> ids,
+                                               std::int64_t /*now_ms*/) {
+  auto found = channels_.find(channel_id);
+  if (found == channels_.end()) {
+    return MakeError(ErrorKind::kInvalidArgument, "unknown channel: " + channel_id);
+  }
+  Channel& channel = *found->second;
+  for (const MessageId& id : ids) {
+    if (!channel.bloom().Contains(id)) channel.bloom().Add(id);
+    channel.AddMet(id);
+    ForgetSeen(channel, id);
+    DeliverCascade(channel, channel.ResolveDependency(id));
+  }
+  Commit(channel);
+  return {};
+}
+
+void ReliabilityManager::SweepBuffers(Channel& channel, std::int64_t now_ms) {
+  for (const MessageId& id : channel.OutgoingIds()) {
+    OutgoingEntry& entry = channel.outgoing().at(id);
+    if (now_ms - entry.send_time_ms <= config_.resend_interval_ms) continue;
+    if (entry.resend_attempts >= static_cast<std::uint32_t>(config_.max_resend_attempts)) {
+      channel.EraseOutgoing(id);
+      Emit(MakeEvent(EventKind::kExpired, channel, id));
+      continue;
+    }
+    ++entry.resend_attempts;
+    entry.send_time_ms = now_ms;
+    channel.TouchOutgoing(id);
+    Result<Bytes> bytes = EncodeForChannel(channel, entry.message);
+    if (!bytes) continue;
+    Event event = MakeEvent(EventKind::kResend, channel, id);
+    event.bytes = std::move(*bytes);
+    event.count = static_cast<int>(entry.resend_attempts);
+    Emit(std::move(event));
+  }
+  if (config_.incoming_buffer_timeout_ms > 0) {
+    std::vector<MessageId> lost;
+    for (const auto& [id, entry] : channel.incoming()) {
+      if (now_ms - entry.received_at_ms >= config_.incoming_buffer_timeout_ms) lost.push_back(id);
+    }
+    std::ranges::sort(lost);
+    for (const MessageId& id : lost) {
+      IncomingEntry entry = channel.Unbuffer(id);
+      Event event = MakeEvent(EventKind::kIrretrievablyLost, channel, id);
+      event.entries = EntriesFor(entry.message, entry.missing);
+      Emit(std::move(event));
+    }
+  }
+  channel.bloom().Clean();
+}
+
+void ReliabilityManager::SweepRepairs(Channel& channel, std::int64_t now_ms) {
+  for (const IncomingRepairEntry& due : channel.DueIncomingRepairs(now_ms)) {
+    channel.EraseIncomingRepair(due.entry.message_id);
+    const LoggedMessage* logged = channel.FindLogged(due.entry.message_id);
+    if (logged == nullptr) continue;
+    Result<Bytes> bytes = Encode(logged->message, config_.dialect);
+    if (!bytes) continue;
+    Event event = MakeEvent(EventKind::kRepairReady, channel, due.entry.message_id);
+    event.bytes = std::move(*bytes);
+    Emit(std::move(event));
+  }
+  for (const MessageId& id : channel.ExpiredOutgoingRepairs(now_ms, config_.repair_t_max_ms)) {
+    channel.EraseOutgoingRepair(id);
+  }
+}
+
+void ReliabilityManager::ProduceSync(Channel& channel, std::int64_t now_ms) {
+  Result<std::optional<Bytes>> bytes = WrapSync(channel.id(), now_ms);
+  if (!bytes || !*bytes) return;
+  Event event = MakeEvent(EventKind::kSyncReady, channel, {});
+  event.bytes = std::move(**bytes);
+  Emit(std::move(event));
+}
+
+void ReliabilityManager::Tick(std::int64_t now_ms) {
+  auto due = [now_ms](std::optional<std::int64_t>& next, std::int64_t interval) {
+    if (next && now_ms < *next) return false;
+    next = now_ms + interval;
+    return true;
+  };
+  bool sweep_buffers = due(schedule_.buffer_sweep, config_.buffer_sweep_interval_ms);
+  bool sweep_repairs = due(schedule_.repair_sweep, config_.repair_sweep_interval_ms);
+  bool sync = due(schedule_.sync, config_.sync_message_interval_ms);
+  for (auto& [id, channel] : channels_) {
+    if (sweep_buffers) SweepBuffers(*channel, now_ms);
+    if (sweep_repairs) SweepRepairs(*channel, now_ms);
+    if (sync) ProduceSync(*channel, now_ms);
+    Commit(*channel);
+  }
+}
+
+void ReliabilityManager::Commit(Channel& channel) {
+  ChannelDelta delta = channel.TakeDelta();
+  if (persistence_ == nullptr || delta.empty()) return;
+  // On failure the delta is kept; later changes are merged over it and the
+  // next step commits both.
+  if (!persistence_->Commit(channel.id(), delta)) channel.pending_delta() = std::move(delta);
+}
+
+}  // namespace sds
