@@ -41,20 +41,15 @@ if(EMSCRIPTEN)
         URL "${SDS_FARMHASH_URL}"
         FILENAME "farmhash_${SDS_FARMHASH_VERSION}.orig.tar.xz"
         SHA256 "${SDS_FARMHASH_SHA256}")
-      string(SUBSTRING "${SDS_FARMHASH_SHA256}" 0 12 short)
       set(top "farmhash-${SDS_FARMHASH_VERSION}")
       sds_deps_extract(root
         ARCHIVE "${archive}"
         SHA256 "${SDS_FARMHASH_SHA256}"
-        NAME "farmhash-0-git20190513.0d859a8-${short}"
+        NAME "farmhash-0-git20190513.0d859a8"
         PATTERNS "${top}/src/farmhash.cc" "${top}/src/farmhash.h" "${top}/COPYING")
       set(dir "${root}/${top}/src")
     endif()
-    foreach(f farmhash.cc farmhash.h)
-      if(NOT EXISTS "${dir}/${f}")
-        message(FATAL_ERROR "sds deps: ${dir} has no ${f}")
-      endif()
-    endforeach()
+    sds_deps_check_files("${dir}" "a farmhash source dir" farmhash.cc farmhash.h)
     set(${out_var} "${dir}" PARENT_SCOPE)
   endfunction()
   _sds_farmhash_locate(SDS_FARMHASH_DIR)

@@ -68,16 +68,14 @@ function(_sds_protobuf_add_from_source)
       URL "${SDS_PROTOBUF_URL}"
       FILENAME "protobuf_${SDS_PROTOBUF_VERSION}.orig.tar.gz"
       SHA256 "${SDS_PROTOBUF_SHA256}")
-    string(SUBSTRING "${SDS_PROTOBUF_SHA256}" 0 12 short)
     sds_deps_extract(root
       ARCHIVE "${archive}"
       SHA256 "${SDS_PROTOBUF_SHA256}"
-      NAME "protobuf-${SDS_PROTOBUF_VERSION}-${short}")
+      NAME "protobuf-${SDS_PROTOBUF_VERSION}")
     set(src "${root}/protobuf-${SDS_PROTOBUF_VERSION}")
   endif()
-  if(NOT EXISTS "${src}/CMakeLists.txt" OR NOT EXISTS "${src}/src/google/protobuf/message_lite.h")
-    message(FATAL_ERROR "sds deps: ${src} is not a protobuf ${SDS_PROTOBUF_VERSION} source tree")
-  endif()
+  sds_deps_check_files("${src}" "a protobuf ${SDS_PROTOBUF_VERSION} source tree"
+                       CMakeLists.txt src/google/protobuf/message_lite.h)
 
   # These variables live in this function's scope only, and the subdirectory
   # inherits them. protobuf 3.21 says cmake_minimum_required(3.5), under which

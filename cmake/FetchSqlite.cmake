@@ -38,30 +38,20 @@ unset(_sds_languages)
 
 function(_sds_sqlite_locate out_var)
   if(SQLITE_AMALGAMATION_DIR)
-    foreach(f sqlite3.c sqlite3.h)
-      if(NOT EXISTS "${SQLITE_AMALGAMATION_DIR}/${f}")
-        message(FATAL_ERROR "SQLITE_AMALGAMATION_DIR=${SQLITE_AMALGAMATION_DIR} has no ${f}")
-      endif()
-    endforeach()
-    set(${out_var} "${SQLITE_AMALGAMATION_DIR}" PARENT_SCOPE)
-    return()
+    set(dir "${SQLITE_AMALGAMATION_DIR}")
+  else()
+    sds_deps_npm_pack(tarball
+      SPEC "${SDS_SQLITE_NPM_SPEC}"
+      FILENAME "${SDS_SQLITE_NPM_TARBALL}"
+      SHA256 "${SDS_SQLITE_NPM_SHA256}")
+    sds_deps_extract(root
+      ARCHIVE "${tarball}"
+      SHA256 "${SDS_SQLITE_NPM_SHA256}"
+      NAME "better-sqlite3-13.2.0"
+      PATTERNS "package/deps/sqlite3/sqlite3.c" "package/deps/sqlite3/sqlite3.h")
+    set(dir "${root}/package/deps/sqlite3")
   endif()
-  sds_deps_npm_pack(tarball
-    SPEC "${SDS_SQLITE_NPM_SPEC}"
-    FILENAME "${SDS_SQLITE_NPM_TARBALL}"
-    SHA256 "${SDS_SQLITE_NPM_SHA256}")
-  string(SUBSTRING "${SDS_SQLITE_NPM_SHA256}" 0 12 short)
-  sds_deps_extract(root
-    ARCHIVE "${tarball}"
-    SHA256 "${SDS_SQLITE_NPM_SHA256}"
-    NAME "better-sqlite3-13.2.0-${short}"
-    PATTERNS "package/deps/sqlite3/sqlite3.c" "package/deps/sqlite3/sqlite3.h")
-  set(dir "${root}/package/deps/sqlite3")
-  foreach(f sqlite3.c sqlite3.h)
-    if(NOT EXISTS "${dir}/${f}")
-      message(FATAL_ERROR "sds deps: ${f} missing after extracting ${tarball}")
-    endif()
-  endforeach()
+  sds_deps_check_files("${dir}" "the SQLite amalgamation" sqlite3.c sqlite3.h)
   set(${out_var} "${dir}" PARENT_SCOPE)
 endfunction()
 

@@ -11,11 +11,13 @@
 # wasm build trees share it. An archive whose sha256 matches is never fetched
 # again; to work offline, copy the archives into ${SDS_DEPS_CACHE}/archives/.
 #
-# Functions (all take the cache lock, so parallel configures are safe):
+# Functions (the first three take the cache lock, so parallel configures are
+# safe):
 #   sds_deps_download(<out-var> URL <url> FILENAME <name> SHA256 <hex>)
 #   sds_deps_npm_pack(<out-var> SPEC <pkg@version> FILENAME <name> SHA256 <hex>)
-#   sds_deps_extract(<out-var> ARCHIVE <file> SHA256 <hex> NAME <dir-name>
+#   sds_deps_extract(<out-var> ARCHIVE <file> SHA256 <hex> NAME <dir-prefix>
 #                    [PATTERNS <glob>...])
+#   sds_deps_check_files(<dir> <what> <file>...)
 include_guard(GLOBAL)
 
 if(DEFINED ENV{SDS_DEPS_CACHE} AND NOT "$ENV{SDS_DEPS_CACHE}" STREQUAL "")
@@ -69,13 +71,19 @@ macro(_sds_deps_lock)
   endif()
 endmacro()
 
-function(sds_deps_download out_var)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "URL;FILENAME;SHA256" "")
-  foreach(req URL FILENAME SHA256)
+# Fails unless the calling function's ARG_<name> is set for each <name>.
+function(_sds_deps_require fn)
+  foreach(req IN LISTS ARGN)
     if(NOT ARG_${req})
-      message(FATAL_ERROR "sds_deps_download: ${req} is required")
+      message(FATAL_ERROR "${fn}: ${req} is required")
     endif()
   endforeach()
+endfunction()
+
+# The start of every archive fetch: sets `dest` (the cache path of
+# ARG_FILENAME) and takes the lock; when the cache already holds the pinned
+# file, sets <out_var> and returns from the caller (hence a macro).
+macro(_sds_deps_fetch_begin)
   set(dest "${SDS_DEPS_CACHE}/archives/${ARG_FILENAME}")
   _sds_deps_lock()
   _sds_deps_file_ok(ok "${dest}" "${ARG_SHA256}")
@@ -83,6 +91,27 @@ function(sds_deps_download out_var)
     set(${out_var} "${dest}" PARENT_SCOPE)
     return()
   endif()
+endmacro()
+
+# The end of every archive fetch: moves the fetched <file> to `dest` when
+# its sha256 is ARG_SHA256; otherwise removes <scratch> (the file or its
+# work dir) and fails, naming <what> was fetched and <origin> that sent it.
+function(_sds_deps_fetch_accept file scratch what origin)
+  file(SHA256 "${file}" actual)
+  string(TOLOWER "${ARG_SHA256}" expected)
+  if(NOT actual STREQUAL expected)
+    file(REMOVE_RECURSE "${scratch}")
+    message(FATAL_ERROR
+      "sds deps: ${what} has sha256 ${actual}, expected ${expected}. "
+      "The ${origin} sent something else than the pinned file.")
+  endif()
+  file(RENAME "${file}" "${dest}")
+endfunction()
+
+function(sds_deps_download out_var)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "URL;FILENAME;SHA256" "")
+  _sds_deps_require(sds_deps_download URL FILENAME SHA256)
+  _sds_deps_fetch_begin()
   if(EXISTS "${dest}")
     message(STATUS "sds deps: ${ARG_FILENAME} in the cache has the wrong sha256; fetching it again")
   endif()
@@ -100,15 +129,7 @@ function(sds_deps_download out_var)
       "sds deps: download of ${ARG_URL} failed (${rc}: ${msg}).\n"
       "Offline? Put the file (sha256 ${ARG_SHA256}) at ${dest}.")
   endif()
-  file(SHA256 "${part}" actual)
-  string(TOLOWER "${ARG_SHA256}" expected)
-  if(NOT actual STREQUAL expected)
-    file(REMOVE "${part}")
-    message(FATAL_ERROR
-      "sds deps: ${ARG_URL} has sha256 ${actual}, expected ${expected}. "
-      "The server sent something else than the pinned file.")
-  endif()
-  file(RENAME "${part}" "${dest}")
+  _sds_deps_fetch_accept("${part}" "${part}" "${ARG_URL}" server)
   set(${out_var} "${dest}" PARENT_SCOPE)
 endfunction()
 
@@ -116,18 +137,8 @@ endfunction()
 # serves it; its sha256 is computed over that .tgz file.
 function(sds_deps_npm_pack out_var)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "SPEC;FILENAME;SHA256" "")
-  foreach(req SPEC FILENAME SHA256)
-    if(NOT ARG_${req})
-      message(FATAL_ERROR "sds_deps_npm_pack: ${req} is required")
-    endif()
-  endforeach()
-  set(dest "${SDS_DEPS_CACHE}/archives/${ARG_FILENAME}")
-  _sds_deps_lock()
-  _sds_deps_file_ok(ok "${dest}" "${ARG_SHA256}")
-  if(ok)
-    set(${out_var} "${dest}" PARENT_SCOPE)
-    return()
-  endif()
+  _sds_deps_require(sds_deps_npm_pack SPEC FILENAME SHA256)
+  _sds_deps_fetch_begin()
 
   find_program(SDS_NPM_EXECUTABLE NAMES npm NO_CMAKE_FIND_ROOT_PATH
                DOC "npm, used to fetch pinned npm tarballs at configure time")
@@ -156,29 +167,20 @@ function(sds_deps_npm_pack out_var)
       "sds deps: `npm pack ${ARG_SPEC}` failed (exit ${rc}, ${n} tarballs):\n${err}\n"
       "Offline? Put ${ARG_FILENAME} (sha256 ${ARG_SHA256}) at ${dest}.")
   endif()
-  file(SHA256 "${tarballs}" actual)
-  string(TOLOWER "${ARG_SHA256}" expected)
-  if(NOT actual STREQUAL expected)
-    file(REMOVE_RECURSE "${work}")
-    message(FATAL_ERROR
-      "sds deps: ${ARG_SPEC} has sha256 ${actual}, expected ${expected}. "
-      "The registry served something else than the pinned tarball.")
-  endif()
-  file(RENAME "${tarballs}" "${dest}")
+  _sds_deps_fetch_accept("${tarballs}" "${work}" "${ARG_SPEC}" registry)
   file(REMOVE_RECURSE "${work}")
   set(${out_var} "${dest}" PARENT_SCOPE)
 endfunction()
 
-# Extracts <archive> (once) into ${SDS_DEPS_CACHE}/src/<NAME>; a stamp file
-# records the archive hash and the patterns so that a changed pin re-extracts.
+# Extracts <archive> (once) into ${SDS_DEPS_CACHE}/src/<NAME>-<hash>, <hash>
+# being the first 12 digits of the archive's sha256, so that a changed pin
+# gets a new tree; a stamp file records the hash and the patterns, so that a
+# finished extract is known and changed patterns re-extract.
 function(sds_deps_extract out_var)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "ARCHIVE;SHA256;NAME" "PATTERNS")
-  foreach(req ARCHIVE SHA256 NAME)
-    if(NOT ARG_${req})
-      message(FATAL_ERROR "sds_deps_extract: ${req} is required")
-    endif()
-  endforeach()
-  set(dest "${SDS_DEPS_CACHE}/src/${ARG_NAME}")
+  _sds_deps_require(sds_deps_extract ARCHIVE SHA256 NAME)
+  string(SUBSTRING "${ARG_SHA256}" 0 12 short)
+  set(dest "${SDS_DEPS_CACHE}/src/${ARG_NAME}-${short}")
   set(stamp "${dest}/.sds-extracted")
   string(TOLOWER "sha256=${ARG_SHA256};patterns=${ARG_PATTERNS}" want)
   _sds_deps_lock()
@@ -203,4 +205,14 @@ function(sds_deps_extract out_var)
   file(REMOVE_RECURSE "${dest}")
   file(RENAME "${work}" "${dest}")
   set(${out_var} "${dest}" PARENT_SCOPE)
+endfunction()
+
+# Fails unless <dir> holds every <file> (relative paths): a wrong override
+# dir or a changed archive layout is named here, not by a compile error.
+function(sds_deps_check_files dir what)
+  foreach(f IN LISTS ARGN)
+    if(NOT EXISTS "${dir}/${f}")
+      message(FATAL_ERROR "sds deps: ${dir} is not ${what}: it has no ${f}")
+    endif()
+  endforeach()
 endfunction()

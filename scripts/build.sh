@@ -13,7 +13,7 @@ build_native() {
 
 build_asan() {
   cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSDS_SANITIZE=ON >/dev/null
-  cmake --build build/asan --target persistency_tests
+  cmake --build build/asan --target persistency_tests sds_tests
 }
 
 build_wasm() {

@@ -11,8 +11,10 @@ echo "== native tests (ctest)"
 ctest --test-dir build/native --output-on-failure -j2
 
 echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  build/asan/tests/persistency_tests --gtest_brief=1
+for suite in build/asan/tests/persistency_tests build/asan/tests/sds/sds_tests; do
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    "$suite" --gtest_brief=1
+done
 
 echo "== wasm tests (node --test)"
 node --test tests/wasm/

@@ -7,51 +7,35 @@
 #include <memory>
 #include <string>
 
+#include "js_convert.h"
 #include "persistency/job_id.h"
 #include "persistency/sqlite_store.h"
 
-namespace persistency::bindings {
-namespace {
+namespace js_convert {
 
-using emscripten::val;
-
-val BytesToJs(ByteView bytes) {
-  return val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
-}
-
-Bytes BytesFromJs(const val& array) { return emscripten::convertJSArrayToNumberVector<std::uint8_t>(array); }
-
-Key KeyFromJs(const val& array) { return Key::Raw(BytesFromJs(array)); }
-
-val ErrorToJs(const Error& error) {
+template <>
+val ErrorToJs(const persistency::Error& error) {
   val object = val::object();
-  object.set("kind", std::string(ErrorKindName(error.kind)));
+  object.set("kind", std::string(persistency::ErrorKindName(error.kind)));
   object.set("message", error.message);
   object.set("code", error.backend_code);
   return object;
 }
 
-val Failure(const Error& error) {
-  val result = val::object();
-  result.set("ok", false);
-  result.set("error", ErrorToJs(error));
-  return result;
-}
+}  // namespace js_convert
 
-val Success(val value = val::undefined()) {
-  val result = val::object();
-  result.set("ok", true);
-  result.set("value", std::move(value));
-  return result;
-}
+namespace persistency::bindings {
+namespace {
 
-template <class T, class Convert>
-val ToJs(const Result<T>& result, Convert convert) {
-  if (!result) return Failure(result.error());
-  return Success(convert(*result));
-}
+using emscripten::val;
+using js_convert::BytesFromJs;
+using js_convert::BytesToJs;
+using js_convert::Failure;
+using js_convert::StatusToJs;
+using js_convert::Success;
+using js_convert::ToJs;
 
-val StatusToJs(const Status& status) { return status ? Success() : Failure(status.error()); }
+Key KeyFromJs(const val& array) { return Key::Raw(BytesFromJs(array)); }
 
 JournalMode JournalModeFromJs(const std::string& name) {
   if (name == "delete") return JournalMode::kDelete;

@@ -2,18 +2,13 @@
 
 #include <utility>
 
+#include "persistency/ready_future.h"
+
 namespace persistency {
 namespace {
 
 std::unexpected<Error> ClosedError(const std::string& id) {
   return MakeError(ErrorKind::kClosed, "job '" + id + "' is closed");
-}
-
-template <class T>
-std::future<T> ReadyFuture(T value) {
-  std::promise<T> promise;
-  promise.set_value(std::move(value));
-  return promise.get_future();
 }
 
 }  // namespace
@@ -45,7 +40,11 @@ Result<std::shared_ptr<Job>> Job::Start(std::string id, std::string path, StoreO
 
 void Job::Close() {
   std::lock_guard lock(close_mutex_);
-  running_ = false;
+  {
+    std::lock_guard writes_lock(writes_mutex_);
+    running_ = false;
+  }
+  writes_taken_.notify_all();
   thread_.Stop();
   // Closed from one of its own tasks: queued tasks still need the store; the
   // destructor's Close() joins and releases it.
@@ -71,22 +70,73 @@ Status Job::DeletePrefix(std::string category, Key prefix) {
   return Write(std::move(batch));
 }
 
+namespace {
+
+std::size_t ByteSize(const WriteBatch& batch) {
+  std::size_t size = 0;
+  for (const WriteOp& op : batch.ops()) size += op.category.size() + op.key.size() + op.payload.size();
+  return size;
+}
+
+}  // namespace
+
 Status Job::Write(WriteBatch batch) {
   if (!running()) return ClosedError(id_);
   if (batch.empty()) return {};
-  bool queued = thread_.Post([this, batch = std::move(batch)] {
-    if (Status status = store_->Apply(batch); !status) RecordWriteError(status.error());
-  });
-  if (!queued) return ClosedError(id_);
+  std::size_t size = ByteSize(batch);
+  std::unique_lock lock(writes_mutex_);
+  if (std::this_thread::get_id() != thread_.id()) {
+    writes_taken_.wait(lock, [this] {
+      return queued_write_bytes_ < kMaxQueuedWriteBytes || !running();
+    });
+  }
+  if (!running()) return ClosedError(id_);
+  if (!open_group_) {
+    auto group = std::make_shared<WriteGroup>();
+    if (!thread_.Post([this, group] { ApplyWriteGroup(group); })) return ClosedError(id_);
+    open_group_ = std::move(group);
+  }
+  open_group_->batches.push_back(std::move(batch));
+  open_group_->bytes += size;
+  queued_write_bytes_ += size;
   return {};
+}
+
+void Job::ApplyWriteGroup(const std::shared_ptr<WriteGroup>& group) {
+  std::vector<WriteBatch> batches;
+  {
+    std::lock_guard lock(writes_mutex_);
+    if (open_group_ == group) open_group_.reset();
+    batches.swap(group->batches);
+    queued_write_bytes_ -= group->bytes;
+  }
+  writes_taken_.notify_all();
+  store_->ApplyGroup(batches, [this](const Error& error) { RecordWriteError(error); });
+}
+
+// Queues a task that must see every write issued before it: the open write
+// group is closed, so later writes form a new group behind this task.
+bool Job::PostRead(StorageThread::Task task) {
+  std::lock_guard lock(writes_mutex_);
+  open_group_.reset();
+  return thread_.Post(std::move(task));
 }
 
 template <class T, class Op>
 std::future<Result<T>> Job::Read(Op op) {
   if (!running()) return ReadyFuture<Result<T>>(ClosedError(id_));
+  {
+    // With nothing queued ahead, the read runs right here: same order, no hop.
+    std::lock_guard lock(writes_mutex_);
+    std::optional<Result<T>> answer;
+    if (!open_group_ && running() &&
+        thread_.RunInlineIfIdle([&] { answer.emplace(op(*store_)); })) {
+      return ReadyFuture<Result<T>>(std::move(*answer));
+    }
+  }
   std::promise<Result<T>> promise;
   std::future<Result<T>> future = promise.get_future();
-  bool queued = thread_.Post([this, op = std::move(op), promise = std::move(promise)]() mutable {
+  bool queued = PostRead([this, op = std::move(op), promise = std::move(promise)]() mutable {
     promise.set_value(op(*store_));
   });
   if (!queued) return ReadyFuture<Result<T>>(ClosedError(id_));
@@ -134,7 +184,7 @@ std::future<Status> Job::Flush() {
   if (!running()) return ReadyFuture<Status>(ClosedError(id_));
   std::promise<Status> promise;
   std::future<Status> future = promise.get_future();
-  bool queued = thread_.Post([this, promise = std::move(promise)]() mutable {
+  bool queued = PostRead([this, promise = std::move(promise)]() mutable {
     std::optional<Error> error = TakeWriteError();
     promise.set_value(error ? Status(std::unexpected(std::move(*error))) : Status());
   });

@@ -1,10 +1,14 @@
 // Job: one tenant of a Persistency — one database file served by one storage
 // thread. Writes are fire-and-forget and applied in call order; reads are
 // futures. Every call is queued on the same FIFO, so a read issued after a
-// write sees that write.
+// write sees that write. Writes queued together are committed in one
+// transaction (each batch in its own savepoint, so batches stay atomic and a
+// failing one does not take the others with it); a writer more than
+// kMaxQueuedWriteBytes ahead of the storage thread waits.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -26,6 +30,7 @@ namespace persistency {
 class Job {
  public:
   using ErrorListener = std::function<void(const Error&)>;
+  static constexpr std::size_t kMaxQueuedWriteBytes = 16 << 20;
 
   // Starts the storage thread and opens the database at `path` (":memory:"
   // for a private in-memory database). Returns once the database is ready.
@@ -71,6 +76,12 @@ class Job {
  private:
   template <class T, class Op>
   std::future<Result<T>> Read(Op op);
+  struct WriteGroup {
+    std::vector<WriteBatch> batches;
+    std::size_t bytes = 0;
+  };
+  void ApplyWriteGroup(const std::shared_ptr<WriteGroup>& group);
+  bool PostRead(StorageThread::Task task);
   void RecordWriteError(const Error& error);
   std::optional<Error> TakeWriteError();
 
@@ -79,6 +90,12 @@ class Job {
   std::atomic<bool> running_{false};
   std::unique_ptr<SqliteStore> store_;  // touched only on the storage thread
   std::mutex close_mutex_;              // Close() may race with itself
+
+  std::mutex writes_mutex_;
+  std::condition_variable writes_taken_;
+  // Writes join the open group until a read is queued behind them.
+  std::shared_ptr<WriteGroup> open_group_;
+  std::size_t queued_write_bytes_ = 0;
 
   std::mutex errors_mutex_;
   std::optional<Error> write_error_;

@@ -1,3 +1,4 @@
+#include "persistency/ready_future.h"
 #include "persistency/persistency.h"
 
 #include <filesystem>
@@ -32,13 +33,6 @@ Status ValidateRoot(const std::string& root) {
 
 std::unexpected<Error> JobNotFound(std::string_view id) {
   return MakeError(ErrorKind::kJobNotFound, "no open job with id: " + std::string(id));
-}
-
-template <class T>
-std::future<T> ReadyFuture(T value) {
-  std::promise<T> promise;
-  promise.set_value(std::move(value));
-  return promise.get_future();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "persistency/sqlite_store.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace persistency {
@@ -12,6 +13,7 @@ struct SqliteStore::Statements {
   SqliteStatement scan_asc_bounded, scan_asc_open, scan_desc_bounded, scan_desc_open;
   SqliteStatement count_bounded, count_open;
   SqliteStatement begin, commit, rollback;
+  SqliteStatement savepoint, rollback_to_savepoint, release_savepoint;
 };
 
 namespace {
@@ -100,6 +102,9 @@ Result<std::unique_ptr<SqliteStore::Statements>> PrepareAll(SqliteConnection& db
       {&statements->begin, "BEGIN IMMEDIATE"},
       {&statements->commit, "COMMIT"},
       {&statements->rollback, "ROLLBACK"},
+      {&statements->savepoint, "SAVEPOINT batch"},
+      {&statements->rollback_to_savepoint, "ROLLBACK TO batch"},
+      {&statements->release_savepoint, "RELEASE batch"},
   };
   for (const auto& [target, text] : sql) {
     Result<SqliteStatement> stmt = db.Prepare(text);
@@ -151,6 +156,49 @@ Status SqliteStore::ApplyInTransaction(const WriteBatch& batch) {
   return committed;
 }
 
+Status SqliteStore::ApplyInSavepoint(const WriteBatch& batch) {
+  if (Status opened = StatementScope(statements_->savepoint)->Run(); !opened) return opened;
+  for (const WriteOp& op : batch.ops()) {
+    if (Status status = ApplyOne(op); !status) {
+      (void)StatementScope(statements_->rollback_to_savepoint)->Run();
+      (void)StatementScope(statements_->release_savepoint)->Run();
+      return status;
+    }
+  }
+  return StatementScope(statements_->release_savepoint)->Run();
+}
+
+void SqliteStore::ApplyGroup(std::span<const WriteBatch> batches,
+                             const std::function<void(const Error&)>& on_error) {
+  if (batches.size() == 1) {
+    if (Status status = Apply(batches.front()); !status) on_error(status.error());
+    return;
+  }
+  if (Status begun = StatementScope(statements_->begin)->Run(); !begun) {
+    on_error(begun.error());
+    return;
+  }
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    if (Status status = ApplyInSavepoint(batches[i]); !status) {
+      on_error(status.error());
+      if (!connection_.in_transaction()) {
+        // Some failures (a full disk, I/O errors) roll back the whole
+        // transaction: apply every other batch on its own instead.
+        for (std::size_t j = 0; j < batches.size(); ++j) {
+          if (j == i) continue;
+          if (Status retried = Apply(batches[j]); !retried) on_error(retried.error());
+        }
+        return;
+      }
+    }
+  }
+  if (!connection_.in_transaction()) return;
+  if (Status committed = StatementScope(statements_->commit)->Run(); !committed) {
+    if (connection_.in_transaction()) (void)StatementScope(statements_->rollback)->Run();
+    on_error(committed.error());
+  }
+}
+
 Status SqliteStore::Apply(const WriteBatch& batch) {
   if (batch.empty()) return {};
   if (batch.size() == 1 && !connection_.in_transaction()) return ApplyOne(batch.ops().front());
@@ -184,6 +232,7 @@ Result<std::vector<KvRow>> SqliteStore::Scan(std::string_view category, const Ke
   BindRange(*stmt, category, range);
   stmt->BindInt64(4, options.limit == 0 ? -1 : static_cast<std::int64_t>(options.limit));
   std::vector<KvRow> rows;
+  if (options.limit > 0) rows.reserve(std::min<std::size_t>(options.limit, 4096));
   for (;;) {
     Result<bool> row = stmt->Step();
     if (!row) return std::unexpected(std::move(row.error()));

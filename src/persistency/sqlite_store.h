@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,11 @@ class SqliteStore {
   // Applies the ops in order. One op runs alone; more run in one
   // transaction, and on the first failure everything is rolled back.
   Status Apply(const WriteBatch& batch);
+  // Applies several batches in one transaction, each inside its own
+  // savepoint: a failing batch is rolled back alone and reported to
+  // `on_error`; the others commit together.
+  void ApplyGroup(std::span<const WriteBatch> batches,
+                  const std::function<void(const Error&)>& on_error);
 
   Result<std::optional<Bytes>> Get(std::string_view category, const Key& key);
   Result<bool> Exists(std::string_view category, const Key& key);
@@ -59,6 +66,7 @@ class SqliteStore {
 
   Status ApplyOne(const WriteOp& op);
   Status ApplyInTransaction(const WriteBatch& batch);
+  Status ApplyInSavepoint(const WriteBatch& batch);
 
   SqliteConnection connection_;
   std::unique_ptr<Statements> statements_;

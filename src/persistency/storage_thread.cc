@@ -9,12 +9,15 @@ StorageThread::StorageThread() : thread_([this] { Run(); }) {}
 StorageThread::~StorageThread() { Stop(); }
 
 bool StorageThread::Post(Task task) {
+  bool was_idle;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
+    was_idle = tasks_.empty();
     tasks_.push_back(std::move(task));
   }
-  wake_.notify_one();
+  // The thread only sleeps on an empty queue, so only that case needs a wake-up.
+  if (was_idle) wake_.notify_one();
   return true;
 }
 
@@ -32,16 +35,19 @@ void StorageThread::Stop() {
 }
 
 void StorageThread::Run() {
+  std::deque<Task> batch;
   for (;;) {
-    Task task;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      wake_.wait(lock, [this] { return !busy_ && (stopping_ || !tasks_.empty()); });
       if (tasks_.empty()) return;  // stopping, and everything queued has run
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
+      batch.swap(tasks_);  // one lock per burst of tasks, not per task
+      busy_ = true;
     }
-    task();
+    for (Task& task : batch) task();
+    batch.clear();
+    std::lock_guard lock(mutex_);
+    busy_ = false;
   }
 }
 

@@ -91,7 +91,7 @@ class Channel {
   void IndexIncoming(const IncomingEntry& entry);
 
   ChannelId id_;
-  const Config& config_;
+  const Config config_;  // a copy: the channel must not depend on its manager's address
   std::uint64_t lamport_ = 0;
   std::uint64_t next_seq_ = 1;
 

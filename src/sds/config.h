@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "sds/dialect.h"
+#include "sds/error.h"
 
 namespace sds {
 
@@ -42,5 +43,9 @@ struct Config {
   std::size_t max_outgoing_buffer = 10'000;
   std::size_t max_repair_buffer = 1'000;
 };
+
+// InvalidArgument when a value is out of range: capacities and sizes ≥ 1,
+// 0 < error rate < 1, intervals > 0, timeouts ≥ 0, t_min ≤ t_max.
+Status ValidateConfig(const Config& config);
 
 }  // namespace sds

@@ -79,6 +79,7 @@ Result<Channel*> ReliabilityManager::GetOrCreateChannel(const ChannelId& id) {
 Status ReliabilityManager::EnsureChannel(const ChannelId& channel) {
   Result<Channel*> found = GetOrCreateChannel(channel);
   if (!found) return std::unexpected(std::move(found.error()));
+  Commit(**found);  // retries changes a failed commit left pending
   return {};
 }
 
@@ -142,6 +143,7 @@ Result<Bytes> ReliabilityManager::Wrap(const ChannelId& channel_id, ByteView con
     return MakeError(ErrorKind::kInvalidArgument, "message id already used: " + message_id);
   }
   if (channel.outgoing().size() >= config_.max_outgoing_buffer) {
+    Emit(MakeEvent(EventKind::kBufferFull, channel, message_id));
     return MakeError(ErrorKind::kInvalidArgument,
                      "outgoing buffer full (" + std::to_string(config_.max_outgoing_buffer) +
                          " unacknowledged messages)");
@@ -335,6 +337,10 @@ Result<UnwrapResult> ReliabilityManager::Unwrap(ByteView bytes, std::int64_t now
       return MakeError(ErrorKind::kDeserializationError, "message has neither lamport nor content");
     }
     result.kind = MessageKind::kEphemeral;
+    if (!participant_id_.empty() && message.sender_id == participant_id_) {
+      result.duplicate = true;  // our own, echoed back
+      return result;
+    }
     Event event = MakeEvent(EventKind::kDelivered, channel, message.message_id);
     event.sender_id = message.sender_id;
     event.content = message.content;
@@ -343,11 +349,14 @@ Result<UnwrapResult> ReliabilityManager::Unwrap(ByteView bytes, std::int64_t now
   }
   result.kind = message.content.empty() ? MessageKind::kSync : MessageKind::kContent;
   ForgetSeen(channel, message.message_id);
-  // Own messages echoed back by the transport carry nothing new, and an own
-  // sync message must not acknowledge the messages it cites.
-  bool own = !participant_id_.empty() && message.sender_id == participant_id_;
-  if (own || (result.kind == MessageKind::kContent && (channel.IsDelivered(message.message_id) ||
-                                                       channel.IsBuffered(message.message_id)))) {
+  // An own sync message echoed back must not acknowledge the messages it
+  // cites. (Own content messages are not skipped: one lost in a crash comes
+  // back from peers; echoes are caught as duplicates.)
+  bool own_sync = result.kind == MessageKind::kSync && !participant_id_.empty() &&
+                  message.sender_id == participant_id_;
+  if (own_sync || (result.kind == MessageKind::kContent &&
+                   (channel.IsDelivered(message.message_id) ||
+                    channel.IsBuffered(message.message_id)))) {
     result.duplicate = true;
     Commit(channel);
     return result;
@@ -443,7 +452,7 @@ void ReliabilityManager::SweepRepairs(Channel& channel, std::int64_t now_ms) {
     channel.EraseIncomingRepair(due.entry.message_id);
     const LoggedMessage* logged = channel.FindLogged(due.entry.message_id);
     if (logged == nullptr) continue;
-    Result<Bytes> bytes = Encode(logged->message, config_.dialect);
+    Result<Bytes> bytes = EncodeForChannel(channel, logged->message);
     if (!bytes) continue;
     Event event = MakeEvent(EventKind::kRepairReady, channel, due.entry.message_id);
     event.bytes = std::move(*bytes);

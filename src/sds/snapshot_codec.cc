@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -212,16 +213,27 @@ Result<Bytes> Serialize(const Proto& proto, Limits limits, ScanFn scan, std::str
 }
 
 template <class Proto>
-Status Parse(ByteView bytes, Limits limits, ScanFn scan, std::string_view what, Proto& out) {
+Result<Proto> Parse(ByteView bytes, Limits limits, ScanFn scan, std::string_view what) {
   if (std::string why = CheckLimits(bytes, limits, scan); !why.empty()) {
     return DecodeError(std::string(what) + ": " + why);
   }
   static constexpr std::uint8_t kNothing = 0;
   const void* data = bytes.empty() ? &kNothing : static_cast<const void*>(bytes.data());
+  Proto out;
   if (!out.ParseFromArray(data, static_cast<int>(bytes.size()))) {
     return DecodeError(std::string(what) + " does not parse");
   }
-  return {};
+  return out;
+}
+
+// A single record: parsed under the record limits, then checked and converted
+// by `read`.
+template <class Proto, class Read>
+std::invoke_result_t<Read, const Proto&> DecodeRecord(ByteView bytes, ScanFn scan,
+                                                      std::string_view what, Read read) {
+  const auto in = Parse<Proto>(bytes, kRecordLimits, scan, what);
+  if (!in) return std::unexpected(in.error());
+  return read(*in);
 }
 
 // ---- messages ---------------------------------------------------------------
@@ -298,6 +310,13 @@ Result<HistoryEntry> ReadHistoryEntry(const pb::SnapshotHistoryEntry& in, std::s
   return HistoryEntry{in.message_id(), ToBytes(in.retrieval_hint()), in.sender_id()};
 }
 
+Result<LoggedMessage> ReadLogged(const pb::LoggedMessage& in) {
+  if (!in.has_message()) return DecodeError("log record without a message");
+  auto message = DecodeStored(in.message(), "log record");
+  if (!message) return std::unexpected(std::move(message.error()));
+  return LoggedMessage{in.seq(), std::move(*message)};
+}
+
 // `has_seq` tells whether the record carried this engine's seq.
 Result<OutgoingEntry> ReadUnacked(const pb::UnackedMessage& in, bool* has_seq) {
   if (!in.has_message()) return DecodeError("outgoing entry without a message");
@@ -358,6 +377,18 @@ auto ReadKeyed(const KV& kv, Read read, std::string_view what) -> decltype(read(
     return DecodeError(std::string(what) + " keyed by another id than its history entry's");
   }
   return record;
+}
+
+// Reads every row with `read` into `out`, in order; the first refusal stops it.
+template <class Rows, class Read, class Record>
+Status ReadAll(const Rows& rows, Read read, std::vector<Record>& out) {
+  out.reserve(static_cast<std::size_t>(rows.size()));
+  for (const auto& row : rows) {
+    Result<Record> record = read(row);
+    if (!record) return std::unexpected(std::move(record.error()));
+    out.push_back(std::move(*record));
+  }
+  return {};
 }
 
 // ---- snapshot checks -----------------------------------------------------------
@@ -455,10 +486,10 @@ Result<Bytes> EncodeChannelSnapshot(const ChannelSnapshot& snapshot) {
 }
 
 Result<ChannelSnapshot> DecodeChannelSnapshot(ByteView bytes) {
-  pb::ChannelData data;
-  if (auto st = Parse(bytes, kSnapshotLimits, ScanChannelData, "channel snapshot", data); !st) {
-    return std::unexpected(st.error());
-  }
+  const auto parsed =
+      Parse<pb::ChannelData>(bytes, kSnapshotLimits, ScanChannelData, "channel snapshot");
+  if (!parsed) return std::unexpected(parsed.error());
+  const pb::ChannelData& data = *parsed;
   if (!data.has_meta()) return DecodeError("channel data without meta");
   const pb::ChannelMeta& meta = data.meta();
   if (!meta.has_schema_version()) return DecodeError("channel meta without a schema version");
@@ -509,25 +540,20 @@ Result<ChannelSnapshot> DecodeChannelSnapshot(ByteView bytes) {
     if (!outgoing_has_seq[i]) snapshot.outgoing[i].seq = next_seq++;
   }
 
-  snapshot.incoming.reserve(static_cast<std::size_t>(meta.incoming_size()));
-  for (const pb::IncomingMessage& in : meta.incoming()) {
-    auto entry = ReadIncoming(in);
-    if (!entry) return std::unexpected(std::move(entry.error()));
-    snapshot.incoming.push_back(std::move(*entry));
+  const auto read_out_repair = [](const pb::OutgoingRepairKV& kv) {
+    return ReadKeyed(kv, ReadOutRepair, "outgoing repair entry");
+  };
+  const auto read_in_repair = [](const pb::IncomingRepairKV& kv) {
+    return ReadKeyed(kv, ReadInRepair, "incoming repair entry");
+  };
+  if (auto st = ReadAll(meta.incoming(), ReadIncoming, snapshot.incoming); !st) {
+    return std::unexpected(st.error());
   }
-
-  snapshot.outgoing_repair.reserve(static_cast<std::size_t>(meta.outgoing_repair_size()));
-  for (const pb::OutgoingRepairKV& kv : meta.outgoing_repair()) {
-    auto entry = ReadKeyed(kv, ReadOutRepair, "outgoing repair entry");
-    if (!entry) return std::unexpected(std::move(entry.error()));
-    snapshot.outgoing_repair.push_back(std::move(*entry));
+  if (auto st = ReadAll(meta.outgoing_repair(), read_out_repair, snapshot.outgoing_repair); !st) {
+    return std::unexpected(st.error());
   }
-
-  snapshot.incoming_repair.reserve(static_cast<std::size_t>(meta.incoming_repair_size()));
-  for (const pb::IncomingRepairKV& kv : meta.incoming_repair()) {
-    auto entry = ReadKeyed(kv, ReadInRepair, "incoming repair entry");
-    if (!entry) return std::unexpected(std::move(entry.error()));
-    snapshot.incoming_repair.push_back(std::move(*entry));
+  if (auto st = ReadAll(meta.incoming_repair(), read_in_repair, snapshot.incoming_repair); !st) {
+    return std::unexpected(st.error());
   }
 
   snapshot.met.assign(meta.met().begin(), meta.met().end());
@@ -564,14 +590,7 @@ Result<Bytes> EncodeLoggedMessage(const LoggedMessage& record) {
 }
 
 Result<LoggedMessage> DecodeLoggedMessage(ByteView bytes) {
-  pb::LoggedMessage in;
-  if (auto st = Parse(bytes, kRecordLimits, ScanLogged, "log record", in); !st) {
-    return std::unexpected(st.error());
-  }
-  if (!in.has_message()) return DecodeError("log record without a message");
-  auto message = DecodeStored(in.message(), "log record");
-  if (!message) return std::unexpected(std::move(message.error()));
-  return LoggedMessage{in.seq(), std::move(*message)};
+  return DecodeRecord<pb::LoggedMessage>(bytes, ScanLogged, "log record", ReadLogged);
 }
 
 Result<Bytes> EncodeOutgoingEntry(const OutgoingEntry& record) {
@@ -581,11 +600,8 @@ Result<Bytes> EncodeOutgoingEntry(const OutgoingEntry& record) {
 }
 
 Result<OutgoingEntry> DecodeOutgoingEntry(ByteView bytes) {
-  pb::UnackedMessage in;
-  if (auto st = Parse(bytes, kRecordLimits, ScanUnacked, "outgoing entry", in); !st) {
-    return std::unexpected(st.error());
-  }
-  return ReadUnacked(in, nullptr);
+  const auto read = [](const pb::UnackedMessage& in) { return ReadUnacked(in, nullptr); };
+  return DecodeRecord<pb::UnackedMessage>(bytes, ScanUnacked, "outgoing entry", read);
 }
 
 Result<Bytes> EncodeIncomingEntry(const IncomingEntry& record) {
@@ -595,11 +611,7 @@ Result<Bytes> EncodeIncomingEntry(const IncomingEntry& record) {
 }
 
 Result<IncomingEntry> DecodeIncomingEntry(ByteView bytes) {
-  pb::IncomingMessage in;
-  if (auto st = Parse(bytes, kRecordLimits, ScanIncoming, "incoming entry", in); !st) {
-    return std::unexpected(st.error());
-  }
-  return ReadIncoming(in);
+  return DecodeRecord<pb::IncomingMessage>(bytes, ScanIncoming, "incoming entry", ReadIncoming);
 }
 
 Result<Bytes> EncodeOutgoingRepairEntry(const OutgoingRepairEntry& record) {
@@ -609,11 +621,8 @@ Result<Bytes> EncodeOutgoingRepairEntry(const OutgoingRepairEntry& record) {
 }
 
 Result<OutgoingRepairEntry> DecodeOutgoingRepairEntry(ByteView bytes) {
-  pb::OutgoingRepairEntry in;
-  if (auto st = Parse(bytes, kRecordLimits, ScanRepair, "outgoing repair entry", in); !st) {
-    return std::unexpected(st.error());
-  }
-  return ReadOutRepair(in);
+  return DecodeRecord<pb::OutgoingRepairEntry>(bytes, ScanRepair, "outgoing repair entry",
+                                               ReadOutRepair);
 }
 
 Result<Bytes> EncodeIncomingRepairEntry(const IncomingRepairEntry& record) {
@@ -623,11 +632,8 @@ Result<Bytes> EncodeIncomingRepairEntry(const IncomingRepairEntry& record) {
 }
 
 Result<IncomingRepairEntry> DecodeIncomingRepairEntry(ByteView bytes) {
-  pb::IncomingRepairEntry in;
-  if (auto st = Parse(bytes, kRecordLimits, ScanRepair, "incoming repair entry", in); !st) {
-    return std::unexpected(st.error());
-  }
-  return ReadInRepair(in);
+  return DecodeRecord<pb::IncomingRepairEntry>(bytes, ScanRepair, "incoming repair entry",
+                                               ReadInRepair);
 }
 
 // ---- history update --------------------------------------------------------------
@@ -651,18 +657,13 @@ Result<Bytes> EncodeHistoryUpdate(const HistoryUpdate& update) {
 }
 
 Result<HistoryUpdate> DecodeHistoryUpdate(ByteView bytes) {
-  pb::HistoryUpdate in;
-  if (auto st = Parse(bytes, kSnapshotLimits, ScanHistoryUpdate, "history update", in); !st) {
-    return std::unexpected(st.error());
-  }
+  const auto in =
+      Parse<pb::HistoryUpdate>(bytes, kSnapshotLimits, ScanHistoryUpdate, "history update");
+  if (!in) return std::unexpected(in.error());
   HistoryUpdate update;
-  update.append.reserve(static_cast<std::size_t>(in.append_size()));
-  for (const std::string& encoded : in.append()) {
-    auto message = DecodeStored(encoded, "appended message");
-    if (!message) return std::unexpected(std::move(message.error()));
-    update.append.push_back(std::move(*message));
-  }
-  update.evict.assign(in.evict().begin(), in.evict().end());
+  const auto read = [](const std::string& m) { return DecodeStored(m, "appended message"); };
+  if (auto st = ReadAll(in->append(), read, update.append); !st) return std::unexpected(st.error());
+  update.evict.assign(in->evict().begin(), in->evict().end());
   return update;
 }
 

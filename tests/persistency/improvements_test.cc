@@ -986,5 +986,55 @@ TEST(PersistencyErrors, SqliteCodesMapToKinds) {
   EXPECT_EQ(KindForSqliteCode(SQLITE_IOERR), ErrorKind::kBackend);
 }
 
+// ---------------------------------------------------------------------------
+// Group commit: writes queued together share one transaction, but each batch
+// keeps its own atomicity and a failing batch does not take the others along.
+
+TEST(PersistencyGroupCommit, FailingBatchIsRolledBackAloneAndReported) {
+  std::unique_ptr<SqliteStore> store = OpenMemoryStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK(store->connection().Exec(kPoisonTrigger));
+  std::vector<WriteBatch> batches(3);
+  batches[0].Put("c", MakeKey("a"), ToBytes("1")).Put("c", MakeKey("b"), ToBytes("2"));
+  batches[1].Put("c", MakeKey("x"), ToBytes("ok")).Put("c", MakeKey("y"), ToBytes("poison"));
+  batches[2].Delete("c", MakeKey("a")).Put("c", MakeKey("z"), ToBytes("3"));
+  std::vector<Error> errors;
+  store->ApplyGroup(batches, [&](const Error& error) { errors.push_back(error); });
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(Contains(errors[0].message, "poisoned payload")) << errors[0].message;
+  EXPECT_FALSE(store->connection().in_transaction());
+  ASSERT_OK_AND_ASSIGN(std::vector<KvRow> rows, store->Scan("c", KeyRange{}));
+  std::vector<Key> keys;
+  for (const KvRow& row : rows) keys.push_back(row.key);
+  EXPECT_EQ(keys, (std::vector<Key>{MakeKey("b"), MakeKey("z")}));
+}
+
+TEST(PersistencyGroupCommit, QueuedJobWritesSurviveAFailingNeighbour) {
+  ScratchDir scratch;
+  std::string root = scratch.Sub("root");
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Persistency> p, Persistency::Open(root));
+    ASSERT_OK_AND_ASSIGN(std::shared_ptr<Job> job, p->OpenJob("g"));
+    job->Close();
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(p->JobPath("g")));
+    ASSERT_OK(store->connection().Exec(kPoisonTrigger));
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Persistency> p, Persistency::Open(root));
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<Job> job, p->OpenJob("g"));
+  // No read in between: these writes are queued as one group.
+  for (int i = 0; i < 200; ++i) {
+    WriteBatch batch;
+    batch.Put("c", MakeKey(std::int64_t{i}), i == 100 ? ToBytes("poison") : MakePayload(i));
+    ASSERT_OK(job->Write(std::move(batch)));
+  }
+  Status flushed = job->Flush().get();
+  ASSERT_FALSE(flushed.has_value());
+  EXPECT_TRUE(Contains(flushed.error().message, "poisoned payload"));
+  ASSERT_OK_AND_ASSIGN(std::int64_t count, job->Count("c", KeyRange{}).get());
+  EXPECT_EQ(count, 199);
+  ASSERT_OK_AND_ASSIGN(bool has_poison, job->Exists("c", MakeKey(std::int64_t{100})).get());
+  EXPECT_FALSE(has_poison);
+}
+
 }  // namespace
 }  // namespace persistency

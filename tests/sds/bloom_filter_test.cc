@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -21,27 +22,13 @@
 
 #include "sds/rolling_bloom_filter.h"
 #include "sds/string_hash.h"
+#include "wire_test_support.h"
 
 namespace sds {
 namespace {
 
-std::string ToHex(ByteView bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0xF];
-  }
-  return out;
-}
-
-Bytes FromHex(std::string_view hex) {
-  Bytes out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using wire_test::FromHex;
+using wire_test::ToHex;
 
 BloomFilter MustCreate(std::uint64_t capacity, double error_rate, int k = 0, int force = 0) {
   auto filter = BloomFilter::Create(capacity, error_rate, k, force);
@@ -60,16 +47,19 @@ std::vector<std::uint64_t> SetBits(const BloomFilter& filter) {
   return bits;
 }
 
+// StringHashName in CamelCase ("js-waku" -> "JsWaku"): gtest names take no '-'.
 std::string HashParamName(const testing::TestParamInfo<StringHash>& info) {
-  switch (info.param) {
-    case StringHash::kFarm:
-      return "Farm";
-    case StringHash::kMurmur:
-      return "Murmur";
-    case StringHash::kJsWaku:
-      return "JsWaku";
+  std::string name;
+  bool word_start = true;
+  for (char c : StringHashName(info.param)) {
+    if (c == '-') {
+      word_start = true;
+      continue;
+    }
+    name += word_start ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    word_start = false;
   }
-  return "Unknown";
+  return name;
 }
 
 // nim-sds's sample alphabet; `rand(51)` only ever picks the 52 letters.

@@ -155,7 +155,8 @@ TEST(PersistenceRestart, RemoveChannelIssuesExactlyOneDropChannelCallAndWipesAll
 }
 
 // nim: "noOpPersistence keeps existing manager working"
-TEST(PersistenceRestart, NoPersistenceKeepsManagerWorking) {
+// Here: no Persistence at all (a null pointer) is the no-op backend.
+TEST(PersistenceRestart, NoOpPersistenceKeepsExistingManagerWorking) {
   ReliabilityManager rm("alice");  // no persistence
   ASSERT_TRUE(rm.EnsureChannel(kChannel).has_value());
   MustWrap(rm, "\x01", "msg-n", 1000);

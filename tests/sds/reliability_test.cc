@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -1102,6 +1103,31 @@ TEST(EngineBuffers, OutgoingBufferCapRefusesWrap) {
 
   MustUnwrap(*rm, PeerMessage("ack", 10, History({"m1"}), {1}), 4);
   EXPECT_TRUE(rm->Wrap(kChannel, ToBytes("c"), "m3", 5).has_value());
+}
+
+// ==== This engine: manager lifecycle ============================================
+
+// Moves a manager with a channel and keeps using the moved-to one after the
+// moved-from one is gone. Compiled only while ReliabilityManager is movable.
+template <class Manager>
+void ExerciseMovedManager() {
+  if constexpr (std::is_move_constructible_v<Manager>) {
+    Config config;
+    config.max_message_history = 2;
+    auto original = std::make_unique<Manager>("alice", config);
+    ASSERT_TRUE(original->EnsureChannel(kChannel).has_value());
+    MustWrap(*original, "a", "m1", 1000);
+    Manager moved = std::move(*original);
+    original.reset();
+    MustWrap(moved, "b", "m2", 1001);
+    MustWrap(moved, "c", "m3", 1002);
+    EXPECT_EQ(MustFind(moved).LogIds(), (std::vector<MessageId>{"m2", "m3"}));
+    moved.Tick(2000);
+  }
+}
+
+TEST(EngineLifecycle, MovedManagerKeepsWorking) {
+  ExerciseMovedManager<ReliabilityManager>();
 }
 
 // ==== This engine: long-lived channel ===========================================

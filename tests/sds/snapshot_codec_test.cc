@@ -26,13 +26,14 @@
 #include "sds/message.h"
 #include "sds/nim_codec.h"
 #include "sds/string_hash.h"
+#include "wire_test_support.h"
 
 namespace sds {
 namespace {
 
-// ---- helpers ------------------------------------------------------------------
+using namespace wire_test;  // NOLINT(google-build-using-namespace)
 
-Bytes Str(std::string_view s) { return Bytes(s.begin(), s.end()); }
+// ---- helpers ------------------------------------------------------------------
 
 BloomFilter FilterOf(std::initializer_list<std::string_view> ids) {
   auto filter = BloomFilter::Create(10, 0.01);
@@ -57,35 +58,15 @@ Message Msg(std::string id, std::uint64_t lamport, std::vector<std::string> deps
   return m;
 }
 
-// A tiny protobuf writer for hand-built (nim-shaped or malformed) inputs.
-void PutVarint(Bytes& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<std::uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-void PutTag(Bytes& out, std::uint32_t field, std::uint8_t wire_type) {
-  PutVarint(out, (std::uint64_t{field} << 3) | wire_type);
-}
-void PutUint(Bytes& out, std::uint32_t field, std::uint64_t v) {
-  PutTag(out, field, 0);
-  PutVarint(out, v);
-}
-void PutLen(Bytes& out, std::uint32_t field, ByteView payload) {
-  PutTag(out, field, 2);
-  PutVarint(out, payload.size());
-  out.insert(out.end(), payload.begin(), payload.end());
-}
-void PutLen(Bytes& out, std::uint32_t field, std::string_view payload) {
-  PutLen(out, field, ByteView(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
-}
-
-Bytes Nim(const Message& m) {
-  auto bytes = EncodeNim(m);
+// The encoding of `value`; empty (and the test failed) when `encode` refuses it.
+template <class T>
+Bytes Encoded(const T& value, Result<Bytes> (*encode)(const T&)) {
+  auto bytes = encode(value);
   EXPECT_TRUE(bytes.has_value()) << bytes.error().ToString();
   return bytes.value_or(Bytes{});
 }
+
+Bytes Nim(const Message& m) { return Encoded(m, EncodeNim); }
 
 // One field as read back by wire::FieldReader, payload copied.
 struct ReadField {
@@ -143,22 +124,24 @@ const ReadField* FieldNumbered(const std::vector<ReadField>& fields, std::uint32
   return nullptr;
 }
 
-ChannelSnapshot RoundTrip(const ChannelSnapshot& snapshot) {
-  auto bytes = EncodeChannelSnapshot(snapshot);
+// `value` encoded and decoded again; a default T (and the test failed) when
+// either step refuses it.
+template <class T>
+T RoundTrip(const T& value, Result<Bytes> (*encode)(const T&), Result<T> (*decode)(ByteView)) {
+  auto bytes = encode(value);
   EXPECT_TRUE(bytes.has_value()) << bytes.error().ToString();
-  if (!bytes) return {};
-  auto decoded = DecodeChannelSnapshot(*bytes);
+  if (!bytes) return T{};
+  auto decoded = decode(*bytes);
   EXPECT_TRUE(decoded.has_value()) << decoded.error().ToString();
-  return decoded.value_or(ChannelSnapshot{});
+  return decoded.value_or(T{});
+}
+
+ChannelSnapshot RoundTrip(const ChannelSnapshot& snapshot) {
+  return RoundTrip(snapshot, EncodeChannelSnapshot, DecodeChannelSnapshot);
 }
 
 HistoryUpdate RoundTrip(const HistoryUpdate& update) {
-  auto bytes = EncodeHistoryUpdate(update);
-  EXPECT_TRUE(bytes.has_value()) << bytes.error().ToString();
-  if (!bytes) return {};
-  auto decoded = DecodeHistoryUpdate(*bytes);
-  EXPECT_TRUE(decoded.has_value()) << decoded.error().ToString();
-  return decoded.value_or(HistoryUpdate{});
+  return RoundTrip(update, EncodeHistoryUpdate, DecodeHistoryUpdate);
 }
 
 template <class T>
@@ -437,60 +420,40 @@ TEST(SnapshotCodecExtras, IncomingMissingIdsComeBackSortedAndUnique) {
 TEST(SnapshotCodecRecords, LoggedMessageRoundTrips) {
   for (const LoggedMessage& record :
        {LoggedMessage{0, Msg("m0", 0)}, LoggedMessage{17, Msg("m1", 3, {"m0"})}}) {
-    auto bytes = EncodeLoggedMessage(record);
-    ASSERT_TRUE(bytes.has_value()) << bytes.error().ToString();
-    auto decoded = DecodeLoggedMessage(*bytes);
-    ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
-    EXPECT_EQ(*decoded, record);
+    EXPECT_EQ(RoundTrip(record, EncodeLoggedMessage, DecodeLoggedMessage), record);
   }
 }
 
 TEST(SnapshotCodecRecords, OutgoingEntryRoundTrips) {
   const ChannelSnapshot full = FullSnapshot();
   for (const OutgoingEntry& record : full.outgoing) {
-    auto bytes = EncodeOutgoingEntry(record);
-    ASSERT_TRUE(bytes.has_value()) << bytes.error().ToString();
-    EXPECT_EQ(NimShape(Fields(*bytes)), "1:L 2:V 3:V");
-    auto decoded = DecodeOutgoingEntry(*bytes);
-    ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
-    EXPECT_EQ(*decoded, record);
+    EXPECT_EQ(NimShape(Fields(Encoded(record, EncodeOutgoingEntry))), "1:L 2:V 3:V");
+    EXPECT_EQ(RoundTrip(record, EncodeOutgoingEntry, DecodeOutgoingEntry), record);
   }
 }
 
 TEST(SnapshotCodecRecords, IncomingEntryRoundTrips) {
   const ChannelSnapshot full = FullSnapshot();
   for (const IncomingEntry& record : full.incoming) {
-    auto bytes = EncodeIncomingEntry(record);
-    ASSERT_TRUE(bytes.has_value()) << bytes.error().ToString();
-    auto decoded = DecodeIncomingEntry(*bytes);
-    ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
-    EXPECT_EQ(*decoded, record);
+    EXPECT_EQ(RoundTrip(record, EncodeIncomingEntry, DecodeIncomingEntry), record);
   }
 }
 
 TEST(SnapshotCodecRecords, OutgoingRepairEntryRoundTrips) {
   const ChannelSnapshot full = FullSnapshot();
   for (const OutgoingRepairEntry& record : full.outgoing_repair) {
-    auto bytes = EncodeOutgoingRepairEntry(record);
-    ASSERT_TRUE(bytes.has_value()) << bytes.error().ToString();
-    EXPECT_EQ(NimShape(Fields(*bytes)), "1:L 2:V");
-    auto decoded = DecodeOutgoingRepairEntry(*bytes);
-    ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
-    EXPECT_EQ(*decoded, record);
+    EXPECT_EQ(NimShape(Fields(Encoded(record, EncodeOutgoingRepairEntry))), "1:L 2:V");
+    EXPECT_EQ(RoundTrip(record, EncodeOutgoingRepairEntry, DecodeOutgoingRepairEntry), record);
   }
 }
 
 TEST(SnapshotCodecRecords, IncomingRepairEntryRoundTrips) {
   const ChannelSnapshot full = FullSnapshot();
   for (const IncomingRepairEntry& record : full.incoming_repair) {
-    auto bytes = EncodeIncomingRepairEntry(record);
-    ASSERT_TRUE(bytes.has_value()) << bytes.error().ToString();
-    const auto fields = Fields(*bytes);
-    EXPECT_EQ(NimShape(fields), "1:L 2:L 3:V");  // cached message: present, empty
+    const auto fields = Fields(Encoded(record, EncodeIncomingRepairEntry));
+    ASSERT_EQ(NimShape(fields), "1:L 2:L 3:V");  // cached message: present, empty
     EXPECT_TRUE(fields[1].payload.empty());
-    auto decoded = DecodeIncomingRepairEntry(*bytes);
-    ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
-    EXPECT_EQ(*decoded, record);
+    EXPECT_EQ(RoundTrip(record, EncodeIncomingRepairEntry, DecodeIncomingRepairEntry), record);
   }
 }
 
@@ -795,11 +758,7 @@ TEST(SnapshotCodecHostile, GarbageIsRefusedWithoutCrashing) {
 }
 
 TEST(SnapshotCodecHostile, InconsistentSnapshotsAreRefused) {
-  auto encode = [](const ChannelSnapshot& s) {
-    auto bytes = EncodeChannelSnapshot(s);
-    EXPECT_TRUE(bytes.has_value());
-    return bytes.value_or(Bytes{});
-  };
+  auto encode = [](const ChannelSnapshot& s) { return Encoded(s, EncodeChannelSnapshot); };
   ChannelSnapshot s = FullSnapshot();
   s.log.push_back(LoggedMessage{99, Msg("m1", 50)});  // id twice in the log
   ExpectDecodeError(DecodeChannelSnapshot(encode(s)));

@@ -85,29 +85,25 @@ TEST(NimHash, Names) {
 }
 
 // §1.5 item 6: bit indices of one insert of "msg1" into the default filter.
-TEST(HashIndex, Msg1InDefaultFilterFarm) {
-  const std::uint64_t expected[] = {72816, 148619, 74422, 225,   76028,
-                                    1831,  77634,  3437,  79240, 5043};
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(HashIndex("msg1", i, 150000, StringHash::kFarm), expected[i]) << "i=" << i;
-  }
-}
-
-TEST(HashIndex, Msg1InDefaultFilterMurmur) {
-  const std::uint64_t expected[] = {31776,  51669,  71562, 91455, 111348,
-                                    131241, 1134,   21027, 40920, 60813};
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(HashIndex("msg1", i, 150000, StringHash::kMurmur), expected[i]) << "i=" << i;
-  }
-}
-
-TEST(HashIndex, Msg1InDefaultFilterJsWaku) {
-  // @waku/sds hashN("msg1", i, 150000): differs from native murmur because
-  // murmur("msg1") >= 2^31 is negative as an int32.
-  const std::uint64_t expected[] = {135520, 5413,  25306,  45199,  65092,
-                                    84985,  104878, 124771, 144664, 14557};
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(HashIndex("msg1", i, 150000, StringHash::kJsWaku), expected[i]) << "i=" << i;
+TEST(HashIndex, Msg1InDefaultFilter) {
+  struct Case {
+    StringHash hash;
+    std::uint64_t indices[10];  // in i = 0..9 order
+  };
+  const Case cases[] = {
+      {StringHash::kFarm, {72816, 148619, 74422, 225, 76028, 1831, 77634, 3437, 79240, 5043}},
+      {StringHash::kMurmur,
+       {31776, 51669, 71562, 91455, 111348, 131241, 1134, 21027, 40920, 60813}},
+      // @waku/sds hashN("msg1", i, 150000): differs from native murmur because
+      // murmur("msg1") >= 2^31 is negative as an int32.
+      {StringHash::kJsWaku,
+       {135520, 5413, 25306, 45199, 65092, 84985, 104878, 124771, 144664, 14557}},
+  };
+  for (const Case& c : cases) {
+    for (int i = 0; i < 10; ++i) {
+      EXPECT_EQ(HashIndex("msg1", i, 150000, c.hash), c.indices[i])
+          << StringHashName(c.hash) << " i=" << i;
+    }
   }
 }
 

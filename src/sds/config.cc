@@ -1,0 +1,40 @@
+#include "sds/config.h"
+
+#include <string>
+
+namespace sds {
+namespace {
+
+Status Require(bool ok, const char* what) {
+  if (ok) return {};
+  return MakeError(ErrorKind::kInvalidArgument, std::string("invalid config: ") + what);
+}
+
+}  // namespace
+
+Status ValidateConfig(const Config& config) {
+  const std::pair<bool, const char*> checks[] = {
+      {config.bloom_filter_capacity >= 1, "bloomFilterCapacity must be at least 1"},
+      {config.bloom_filter_error_rate > 0 && config.bloom_filter_error_rate < 1,
+       "bloomFilterErrorRate must be in (0, 1)"},
+      {config.max_message_history >= 1, "maxMessageHistory must be at least 1"},
+      {config.resend_interval_ms > 0, "resendIntervalMs must be positive"},
+      {config.max_resend_attempts >= 0, "maxResendAttempts must not be negative"},
+      {config.sync_message_interval_ms > 0, "syncMessageIntervalMs must be positive"},
+      {config.buffer_sweep_interval_ms > 0, "bufferSweepIntervalMs must be positive"},
+      {config.repair_t_min_ms >= 0, "repairTMinMs must not be negative"},
+      {config.repair_t_max_ms >= config.repair_t_min_ms, "repairTMaxMs must be at least repairTMinMs"},
+      {config.repair_sweep_interval_ms > 0, "repairSweepIntervalMs must be positive"},
+      {config.possible_acks_threshold >= 1, "possibleAcksThreshold must be at least 1"},
+      {config.incoming_buffer_timeout_ms >= 0, "incomingBufferTimeoutMs must not be negative"},
+      {config.max_incoming_buffer >= 1 && config.max_outgoing_buffer >= 1 &&
+           config.max_repair_buffer >= 1,
+       "buffer caps must be at least 1"},
+  };
+  for (const auto& [ok, what] : checks) {
+    if (Status status = Require(ok, what); !status) return status;
+  }
+  return {};
+}
+
+}  // namespace sds
