@@ -12,30 +12,36 @@ void Channel::Restore(ChannelSnapshot snapshot) {
   for (LoggedMessage& logged : snapshot.log) {
     next_seq_ = std::max(next_seq_, logged.seq + 1);
     MessageId id = logged.message.message_id;
+    if (log_.contains(id)) continue;  // a store may hand back duplicates; the first wins
     bloom_.Add(id);
     log_order_.push_back(id);
     log_.emplace(std::move(id), std::move(logged));
   }
   for (MessageId& id : snapshot.met) {
+    if (met_.contains(id)) continue;
     bloom_.Add(id);
     met_order_.push_back(id);
     met_.insert(std::move(id));
   }
   for (OutgoingEntry& entry : snapshot.outgoing) {
+    if (outgoing_.contains(entry.message.message_id)) continue;
     next_seq_ = std::max(next_seq_, entry.seq + 1);
     outgoing_order_.emplace(entry.seq, entry.message.message_id);
     outgoing_.emplace(entry.message.message_id, std::move(entry));
   }
   for (IncomingEntry& entry : snapshot.incoming) {
+    if (incoming_.contains(entry.message.message_id)) continue;
     bloom_.Add(entry.message.message_id);
     IndexIncoming(entry);
     incoming_.emplace(entry.message.message_id, std::move(entry));
   }
   for (OutgoingRepairEntry& entry : snapshot.outgoing_repair) {
+    if (outgoing_repair_.contains(entry.entry.message_id)) continue;
     outgoing_repair_by_time_.emplace(entry.t_req_ms, entry.entry.message_id);
     outgoing_repair_.emplace(entry.entry.message_id, std::move(entry));
   }
   for (IncomingRepairEntry& entry : snapshot.incoming_repair) {
+    if (incoming_repair_.contains(entry.entry.message_id)) continue;
     incoming_repair_by_time_.emplace(entry.t_resp_ms, entry.entry.message_id);
     incoming_repair_.emplace(entry.entry.message_id, std::move(entry));
   }

@@ -142,7 +142,7 @@ bool SnapshotPersistence::Mirror::Apply(const ChannelDelta& delta) {
   for (const auto& [id, value] : delta.incoming_repair) changed |= Put(incoming_repair, id, value);
   for (const auto& [id, is_met] : delta.met) {
     if (!is_met) {
-      changed |= false;
+      changed |= met.erase(id) > 0;
     } else if (met.try_emplace(id, next_met_rank).second) {
       ++next_met_rank;
       changed = true;

@@ -156,7 +156,9 @@ class InMemorySnapshotStore final : public SnapshotStore {
   static void CheckContract(const HistoryUpdate& update) {
     std::set<MessageId> ids;
     for (const Message& message : update.append) {
-      if (!ids.insert(message.message_id).second) ADD_FAILURE() << "appended twice: " << message.message_id;
+      if (!ids.insert(message.message_id).second) {
+        ADD_FAILURE() << "appended twice: " << message.message_id;
+      }
     }
     for (const MessageId& id : update.evict) {
       if (!ids.insert(id).second) ADD_FAILURE() << "in both lists or evicted twice: " << id;
@@ -193,7 +195,8 @@ struct Session {
 };
 
 // The store's content as a snapshot, for the id helpers of engine_test_support.h.
-ChannelSnapshot OnDisk(const InMemorySnapshotStore& store, std::string_view channel = kTestChannel) {
+ChannelSnapshot OnDisk(const InMemorySnapshotStore& store,
+                       std::string_view channel = kTestChannel) {
   return ToChannelSnapshot(store.Peek(std::string(channel)));
 }
 
@@ -376,7 +379,8 @@ TEST(SnapshotPersistenceRestart, IncomingDepWaitingBufferSurvivesRestartWithMiss
   InMemorySnapshotStore store;
   {
     Session s1(store);
-    MustUnwrap(*s1, PeerMessage("msg-with-deps", 10, History({"missing-dep"}), {7}, kChannel, "carol"),
+    MustUnwrap(*s1,
+               PeerMessage("msg-with-deps", 10, History({"missing-dep"}), {7}, kChannel, "carol"),
                1000);
     EXPECT_EQ(IncomingIdsOf(OnDisk(store)), std::vector<MessageId>{"msg-with-deps"});
   }
@@ -421,7 +425,8 @@ TEST(SnapshotPersistenceRestart, SdsROutgoingRepairBufferSurvivesRestartWithAbso
   {
     Session s1(store);
     MustUnwrap(*s1,
-               PeerMessage("msg-needs-repair", 5, {Entry("missing-dep", "bob")}, {1}, kChannel, "bob"),
+               PeerMessage("msg-needs-repair", 5, {Entry("missing-dep", "bob")}, {1}, kChannel,
+                           "bob"),
                received_at);
     ChannelSnapshot disk = OnDisk(store);
     ASSERT_EQ(OutgoingRepairIdsOf(disk), std::vector<MessageId>{"missing-dep"});
@@ -453,8 +458,8 @@ TEST(SnapshotPersistenceRestart, FifoEvictionStateSurvivesRestart) {
   {
     Session s1(store, small);
     for (int i = 1; i <= 5; ++i) {
-      MustUnwrap(*s1, FromBob(Numbered("m", i), static_cast<std::uint64_t>(i), static_cast<std::uint8_t>(i)),
-                 1000 + i);
+      const auto n = static_cast<std::uint8_t>(i);
+      MustUnwrap(*s1, FromBob(Numbered("m", i), n, n), 1000 + i);
     }
     EXPECT_EQ(LogIdsOf(OnDisk(store)), (std::vector<MessageId>{"m3", "m4", "m5"}));
   }
@@ -865,7 +870,8 @@ TEST(SnapshotPersistenceAdapter, ToChannelSnapshotNumbersSeqsAndKeepsTheLastCopy
   data.meta.lamport = 9;
   data.meta.outgoing = {outgoing("o1", 7), outgoing("o2", 0), outgoing("o3", 3), outgoing("o4", 0)};
   data.meta.met = {"x"};
-  data.history = {FromBob("h1", 1, 1), FromBob("h2", 2, 2), FromBob("h1", 3, 3), FromBob("h3", 4, 4)};
+  data.history = {FromBob("h1", 1, 1), FromBob("h2", 2, 2), FromBob("h1", 3, 3),
+                  FromBob("h3", 4, 4)};
 
   ChannelSnapshot snapshot = ToChannelSnapshot(data);
   EXPECT_EQ(snapshot.lamport, 9u);
@@ -880,7 +886,8 @@ TEST(SnapshotPersistenceAdapter, ToChannelSnapshotNumbersSeqsAndKeepsTheLastCopy
   EXPECT_EQ(log_seqs, (std::vector<std::uint64_t>{10, 11, 12}));
 
   ChannelData back = ToChannelData(snapshot);
-  EXPECT_EQ(back.history, (std::vector<Message>{FromBob("h2", 2, 2), FromBob("h1", 3, 3), FromBob("h3", 4, 4)}));
+  EXPECT_EQ(back.history,
+            (std::vector<Message>{FromBob("h2", 2, 2), FromBob("h1", 3, 3), FromBob("h3", 4, 4)}));
   EXPECT_EQ(back.meta, MetaOf(snapshot));
   EXPECT_EQ(ToChannelSnapshot(back), snapshot);
 }
@@ -997,9 +1004,11 @@ TEST(SnapshotPersistenceAdapter, RoundTripsThroughAStoreThatKeepsCodecBytes) {
     Session s(store, config, "bob");
     s->SetRetrievalHintProvider([](const MessageId& id) { return ToBytes("hint-" + id); });
     MustWrap(*s, "\x01", "own-1", 1000);
-    MustUnwrap(*s, PeerMessage("waiting", 3, {Entry("gap", "alice", "h")}, {1}, kChannel, "alice"), 1001);
+    MustUnwrap(*s, PeerMessage("waiting", 3, {Entry("gap", "alice", "h")}, {1}, kChannel, "alice"),
+               1001);
     for (int i = 1; i <= 4; ++i) {
-      MustUnwrap(*s, PeerMessage(Numbered("held", i), 2, History({"own-1"}), {2}, kChannel, "alice"),
+      MustUnwrap(*s,
+                 PeerMessage(Numbered("held", i), 2, History({"own-1"}), {2}, kChannel, "alice"),
                  1002 + i);
     }
     Message request = PeerMessage("req", 4, {}, {1}, kChannel, "carol");
@@ -1038,7 +1047,9 @@ TEST(SnapshotPersistenceAdapter, MirrorAndStoreFollowTheEngineUnderRandomFailure
   InMemorySnapshotStore store;
   Session alice(store, config);
   std::mt19937 rng(2882);
-  auto below = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto below = [&](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
   auto chance = [&](std::size_t percent) { return below(100) < percent; };
 
   std::vector<MessageId> own;
@@ -1070,8 +1081,9 @@ TEST(SnapshotPersistenceAdapter, MirrorAndStoreFollowTheEngineUnderRandomFailure
           history.push_back(Entry(dep, "bob"));
         }
       }
-      Message message = PeerMessage(id, static_cast<std::uint64_t>(below(static_cast<std::size_t>(now))) + 1,
-                                    std::move(history), {1}, kChannel, chance(50) ? "bob" : "carol");
+      const auto lamport = static_cast<std::uint64_t>(below(static_cast<std::size_t>(now))) + 1;
+      Message message = PeerMessage(id, lamport, std::move(history), {1}, kChannel,
+                                    chance(50) ? "bob" : "carol");
       if (!own.empty() && chance(30)) message.bloom_filter = PeerBloom({own[below(own.size())]});
       if (chance(20)) message.repair_request = {Entry(any_id(), chance(50) ? "alice" : "bob")};
       sent_by_peers.push_back(Serialize(message));
@@ -1080,10 +1092,10 @@ TEST(SnapshotPersistenceAdapter, MirrorAndStoreFollowTheEngineUnderRandomFailure
     } else if (action < 6 && !sent_by_peers.empty()) {
       MustUnwrap(*alice, sent_by_peers[below(sent_by_peers.size())], now);  // again
     } else if (action < 7 && !own.empty()) {
-      MustUnwrap(*alice,
-                 PeerMessage(Numbered("s", ++next), static_cast<std::uint64_t>(now), History({own[below(own.size())]}),
-                             {}, kChannel, "bob"),
-                 now);
+      // A sync message acknowledging one of ours.
+      Message sync = PeerMessage(Numbered("s", ++next), static_cast<std::uint64_t>(now),
+                                 {Entry(own[below(own.size())])}, {}, kChannel, "bob");
+      MustUnwrap(*alice, sync, now);
     } else if (action < 8) {
       MustMarkMet(*alice, {any_id(), any_id()}, now);
     } else {
