@@ -4,9 +4,10 @@
 // One run = one (configuration, mode, N). A sender ("alice") wraps N messages
 // of 1 KiB on one channel, and a receiver ("bob") unwraps each one right
 // after it was wrapped (interleaved, so the benchmark never holds more than
-// one wire message). After every --reply-every of them, a 1 KiB message goes
-// back to alice. Every Wrap/Unwrap call is timed on its own, together with
-// the TakeEvents() that drains what it queued. Modes:
+// one wire message). Now and then a 1 KiB message goes back to alice (after
+// every --reply-every / --carol-every of hers). Every Wrap/Unwrap call is
+// timed on its own, together with the TakeEvents() that drains what it
+// queued. Modes:
 //
 //   roundtrip  bob sends the messages back. Having seen all of alice's, his
 //              causal history and bloom filter acknowledge them, so her
@@ -17,7 +18,7 @@
 //              would make Wrap fail). Shows what a long unacknowledged buffer
 //              costs: memory, and alice's unwrap of carol's messages.
 //
-// Both managers are ticked after every message (timed separately). Each run
+// Every manager is ticked after every message (timed separately). Each run
 // happens in a forked child, so the peak RSS (getrusage) is that run's alone.
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -65,7 +66,8 @@ struct Options {
   std::vector<std::size_t> sizes = {10'000, 100'000};
   std::vector<std::size_t> configs = {0, 1, 2, 3};  // indexes into BenchConfigs()
   std::vector<Mode> modes = {Mode::kOneWay, Mode::kRoundTrip};
-  std::size_t reply_every = 10;
+  std::size_t reply_every = 10;  // roundtrip: bob's messages back
+  std::size_t carol_every = 100;  // oneway: carol's messages
   int reps = 1;
   bool fork_runs = true;
   std::string json_path;
@@ -73,12 +75,14 @@ struct Options {
 
 void PrintUsage(std::ostream& out) {
   out << "usage: sds_native_bench [--n LIST] [--quick] [--configs LIST] [--modes LIST]\n"
-         "                        [--reply-every R] [--reps R] [--json PATH] [--no-fork]\n"
+         "                        [--reply-every R] [--carol-every R] [--reps R] [--json PATH]\n"
+         "                        [--no-fork]\n"
          "  --n LIST         messages per run, comma-separated (default 10000,100000)\n"
          "  --quick          smoke run: --n 2000\n"
          "  --configs LIST   any of default,200,10,2 (default: all four)\n"
          "  --modes LIST     any of oneway,roundtrip (default: both)\n"
-         "  --reply-every R  a message back to alice after every R of hers (default 10, max 500)\n"
+         "  --reply-every R  roundtrip: bob writes after every R of alice's messages (default 10)\n"
+         "  --carol-every R  oneway: carol writes after every R of alice's messages (default 100)\n"
          "  --reps R         runs per (config, mode, N); medians are reported (default 1)\n"
          "  --json PATH      also write the results as JSON to PATH ('-' for stdout)\n"
          "  --no-fork        run in this process (for profilers; peak RSS is then cumulative)\n";
@@ -154,6 +158,9 @@ Options ParseOptions(int argc, char** argv) {
       // her log (max_message_history, 1000 by default) or they go missing.
       // (Carol's cite only her own, which alice has.)
       if (options.reply_every > 500) throw std::invalid_argument("--reply-every is at most 500");
+    } else if (arg == "--carol-every") {
+      options.carol_every = ParseCount(arg, value());
+      if (options.carol_every > 500) throw std::invalid_argument("--carol-every is at most 500");
     } else if (arg == "--reps") {
       options.reps = static_cast<int>(std::min<std::size_t>(ParseCount(arg, value()), 100));
     } else if (arg == "--json") {
@@ -296,7 +303,7 @@ struct RunSpec {
   std::size_t config_index = 0;
   Mode mode = Mode::kOneWay;
   std::size_t n = 0;
-  std::size_t reply_every = 10;
+  std::size_t reply_every = 10;  // alice's messages per message back (bob's or carol's)
 };
 
 [[noreturn]] void Fail(std::string_view what, std::size_t message, const std::string& detail) {
@@ -334,7 +341,7 @@ std::size_t OutgoingSize(const sds::ReliabilityManager& manager) {
   return channel == nullptr ? 0 : channel->outgoing().size();
 }
 
-// Carol's causal history cites her own last messages, one per reply_every of
+// Carol's causal history cites her own last messages, one per carol_every of
 // alice's. A receiver counts a dependency as delivered only while it is in
 // its log (max_message_history), so carol must not cite further back than
 // about half of alice's log, or alice would see delivered messages as missing.
@@ -554,7 +561,8 @@ PhaseRow MakeRow(const std::vector<RunSummary>& reps, Phase phase) {
     p50_ratio.push_back(s.last_p50_ns == 0 ? 0
                                            : static_cast<double>(s.first_p50_ns) /
                                                  static_cast<double>(s.last_p50_ns));
-    wire.push_back(s.count == 0 ? 0 : static_cast<double>(s.wire_bytes) / static_cast<double>(s.count));
+    wire.push_back(s.count == 0 ? 0
+                                : static_cast<double>(s.wire_bytes) / static_cast<double>(s.count));
     p50.push_back(static_cast<double>(s.p50_ns) / 1e3);
     first_p50.push_back(static_cast<double>(s.first_p50_ns) / 1e3);
     last_p50.push_back(static_cast<double>(s.last_p50_ns) / 1e3);
@@ -775,6 +783,7 @@ std::string ToJson(const Options& options, const std::vector<RunGroup>& groups) 
   out << "{\"impl\":\"sds-wasm native\",\"version\":" << JsonString(SDS_BENCH_VERSION)
       << ",\"payloadBytes\":" << kPayloadBytes << ",\"window\":" << kWindow
       << ",\"reps\":" << options.reps << ",\"replyEvery\":" << options.reply_every
+      << ",\"carolEvery\":" << options.carol_every
       << ",\"runs\":[";
   bool first_run = true;
   for (const RunGroup& group : groups) {
@@ -819,7 +828,8 @@ std::string ToJson(const Options& options, const std::vector<RunGroup>& groups) 
             << ",\"lastWindowP50Us\":" << JsonNumber(row.last_p50_us)
             << ",\"p50FirstOverLast\":" << JsonNumber(row.p50_ratio)
             << ",\"p99Us\":" << JsonNumber(row.p99_us)
-            << ",\"maxUs\":" << JsonNumber(row.max_us) << ",\"totalMs\":" << JsonNumber(row.total_ms)
+            << ",\"maxUs\":" << JsonNumber(row.max_us)
+            << ",\"totalMs\":" << JsonNumber(row.total_ms)
             << ",\"repOpsPerSec\":" << JsonArray(row.rep_overall)
             << ",\"repFirstWindowOpsPerSec\":" << JsonArray(row.rep_first)
             << ",\"repLastWindowOpsPerSec\":" << JsonArray(row.rep_last) << '}';
@@ -840,7 +850,8 @@ int Main(int argc, char** argv) {
   for (std::size_t n : options.sizes) {
     for (std::size_t config_index : options.configs) {
       for (Mode mode : options.modes) {
-        groups.push_back({{config_index, mode, n, options.reply_every}, {}, {}});
+        std::size_t every = mode == Mode::kRoundTrip ? options.reply_every : options.carol_every;
+        groups.push_back({{config_index, mode, n, every}, {}, {}});
       }
     }
   }
@@ -872,9 +883,10 @@ int Main(int argc, char** argv) {
   }
 
   std::cout << "SDS engine, native: " << kPayloadBytes << "-byte messages on one channel, "
-            << options.reps << " rep(s), medians shown; a message back to alice every "
-            << options.reply_every << " messages (roundtrip: bob's, acknowledging; oneway: "
-               "carol's, not).\n"
+            << options.reps << " rep(s), medians shown. Messages back to alice: roundtrip, bob's "
+            << "(acknowledging) after every " << options.reply_every
+            << " of hers; oneway, carol's (not acknowledging) after every " << options.carol_every
+            << ".\n"
             << "Rates count only the timed calls (Wrap or Unwrap + TakeEvents). "
                "(!) marks last/first < 0.8.\n\n";
   PrintRates(std::cout, groups);
