@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup-toolchain.sh --quiet
 
+# npm packages from package-lock.json, reinstalled only when the lock changed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
 build_native() {
   cmake -S . -B build/native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build build/native
