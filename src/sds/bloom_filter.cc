@@ -228,8 +228,12 @@ void BloomFilter::Insert(std::string_view item, StringHash hash) {
 }
 
 bool BloomFilter::Contains(std::string_view item, StringHash hash) const {
+  return Contains(HashItem(item, hash));
+}
+
+bool BloomFilter::Contains(const ItemHash& item) const {
   if (!Usable()) return false;
-  const DoubleHash ab = DoubleHashOf(item, m_bits_, hash);
+  const DoubleHash ab = DoubleHashOf(item, m_bits_);
   for (std::uint32_t i = 0; i < k_; ++i) {
     const std::uint64_t index = IndexFromDoubleHash(ab, static_cast<int>(i), m_bits_);
     if ((words_[index / 64] & (std::uint64_t{1} << (index % 64))) == 0) return false;

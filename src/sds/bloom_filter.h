@@ -94,6 +94,8 @@ class BloomFilter {
   // True when all of the item's k bits are set ("probably inserted"; false
   // positives at about error_rate, never false negatives).
   bool Contains(std::string_view item, StringHash hash) const;
+  // The same for an item hashed beforehand (HashItem with the same StringHash).
+  bool Contains(const ItemHash& item) const;
 
   std::uint64_t capacity() const { return capacity_; }
   double error_rate() const { return error_rate_; }

@@ -4,8 +4,8 @@
 
 namespace sds {
 
-Channel::Channel(ChannelId id, const Config& config, RollingBloomFilter bloom)
-    : id_(std::move(id)), config_(config), bloom_(std::move(bloom)) {}
+Channel::Channel(ChannelId id, const Config& config, RollingBloomFilter bloom, bool record_changes)
+    : id_(std::move(id)), config_(config), record_changes_(record_changes), bloom_(std::move(bloom)) {}
 
 void Channel::Restore(ChannelSnapshot snapshot) {
   lamport_ = snapshot.lamport;
@@ -26,7 +26,7 @@ void Channel::Restore(ChannelSnapshot snapshot) {
   for (OutgoingEntry& entry : snapshot.outgoing) {
     if (outgoing_.contains(entry.message.message_id)) continue;
     next_seq_ = std::max(next_seq_, entry.seq + 1);
-    outgoing_order_.emplace(entry.seq, entry.message.message_id);
+    IndexOutgoing(entry);
     outgoing_.emplace(entry.message.message_id, std::move(entry));
   }
   for (IncomingEntry& entry : snapshot.incoming) {
@@ -51,7 +51,7 @@ ChannelSnapshot Channel::Snapshot() const {
   ChannelSnapshot snapshot;
   snapshot.lamport = lamport_;
   for (const MessageId& id : log_order_) snapshot.log.push_back(log_.at(id));
-  for (const auto& [seq, id] : outgoing_order_) snapshot.outgoing.push_back(outgoing_.at(id));
+  for (const auto& [seq, ref] : outgoing_order_) snapshot.outgoing.push_back(outgoing_.at(ref.id));
   for (const auto& [id, entry] : incoming_) snapshot.incoming.push_back(entry);
   std::ranges::sort(snapshot.incoming, {}, [](const IncomingEntry& e) { return e.message.message_id; });
   for (const auto& [time, id] : outgoing_repair_by_time_) {
@@ -67,7 +67,7 @@ ChannelSnapshot Channel::Snapshot() const {
 void Channel::set_lamport(std::uint64_t lamport) {
   if (lamport == lamport_) return;
   lamport_ = lamport;
-  delta_.lamport = lamport;
+  if (record_changes_) delta_.lamport = lamport;
 }
 
 const LoggedMessage* Channel::FindLogged(const MessageId& id) const {
@@ -79,14 +79,14 @@ void Channel::AppendToLog(Message message) {
   message.bloom_filter.reset();
   MessageId id = message.message_id;
   LoggedMessage logged{next_seq_++, std::move(message)};
-  delta_.log.insert_or_assign(id, logged);
+  Record(delta_.log, id, logged);
   log_order_.push_back(id);
   log_.insert_or_assign(std::move(id), std::move(logged));
   while (log_order_.size() > config_.max_message_history) {
     MessageId evicted = std::move(log_order_.front());
     log_order_.pop_front();
     log_.erase(evicted);
-    delta_.log.insert_or_assign(std::move(evicted), std::nullopt);
+    Record(delta_.log, std::move(evicted), std::nullopt);
   }
 }
 
@@ -106,9 +106,9 @@ std::vector<MessageId> Channel::LogIds() const { return {log_order_.begin(), log
 void Channel::AddMet(const MessageId& id) {
   if (!met_.insert(id).second) return;
   met_order_.push_back(id);
-  delta_.met.insert_or_assign(id, true);
+  Record(delta_.met, id, true);
   while (met_order_.size() > static_cast<std::size_t>(config_.bloom_filter_capacity)) {
-    delta_.met.insert_or_assign(met_order_.front(), false);
+    Record(delta_.met, met_order_.front(), false);
     met_.erase(met_order_.front());
     met_order_.pop_front();
   }
@@ -117,7 +117,7 @@ void Channel::AddMet(const MessageId& id) {
 std::vector<MessageId> Channel::OutgoingIds() const {
   std::vector<MessageId> ids;
   ids.reserve(outgoing_order_.size());
-  for (const auto& [seq, id] : outgoing_order_) ids.push_back(id);
+  for (const auto& [seq, ref] : outgoing_order_) ids.push_back(ref.id);
   return ids;
 }
 
@@ -125,21 +125,27 @@ void Channel::PutOutgoing(OutgoingEntry entry) {
   entry.message.bloom_filter.reset();
   entry.seq = next_seq_++;
   MessageId id = entry.message.message_id;
-  outgoing_order_.emplace(entry.seq, id);
-  delta_.outgoing.insert_or_assign(id, entry);
+  IndexOutgoing(entry);
+  Record(delta_.outgoing, id, entry);
   outgoing_.insert_or_assign(std::move(id), std::move(entry));
 }
 
+void Channel::IndexOutgoing(const OutgoingEntry& entry) {
+  const MessageId& id = entry.message.message_id;
+  outgoing_order_.insert_or_assign(
+      entry.seq, OutgoingRef{id, HashItem(id, StringHash::kFarm), HashItem(id, StringHash::kJsWaku)});
+}
+
 void Channel::TouchOutgoing(const MessageId& id) {
-  delta_.outgoing.insert_or_assign(id, outgoing_.at(id));
+  Record(delta_.outgoing, id, outgoing_.at(id));
 }
 
 void Channel::EraseOutgoing(const MessageId& id) {
   auto found = outgoing_.find(id);
   if (found == outgoing_.end()) return;
-  outgoing_order_.erase({found->second.seq, id});
+  outgoing_order_.erase(found->second.seq);
   outgoing_.erase(found);
-  delta_.outgoing.insert_or_assign(id, std::nullopt);
+  Record(delta_.outgoing, id, std::nullopt);
 }
 
 void Channel::IndexIncoming(const IncomingEntry& entry) {
@@ -152,13 +158,13 @@ void Channel::Buffer(IncomingEntry entry) {
   std::ranges::sort(entry.missing);
   IndexIncoming(entry);
   MessageId id = entry.message.message_id;
-  delta_.incoming.insert_or_assign(id, entry);
+  Record(delta_.incoming, id, entry);
   incoming_.insert_or_assign(std::move(id), std::move(entry));
 }
 
 IncomingEntry Channel::Unbuffer(const MessageId& id) {
   auto node = incoming_.extract(id);
-  delta_.incoming.insert_or_assign(id, std::nullopt);
+  Record(delta_.incoming, id, std::nullopt);
   for (const MessageId& dependency : node.mapped().missing) {
     auto waiting = waiting_on_.find(dependency);
     if (waiting == waiting_on_.end()) continue;
@@ -179,7 +185,7 @@ std::vector<MessageId> Channel::ResolveDependency(const MessageId& dependency) {
     if (found->second.missing.empty()) {
       ready.push_back(id);
     } else {
-      delta_.incoming.insert_or_assign(id, found->second);
+      Record(delta_.incoming, id, found->second);
     }
   }
   return ready;
@@ -188,7 +194,7 @@ std::vector<MessageId> Channel::ResolveDependency(const MessageId& dependency) {
 void Channel::PutOutgoingRepair(OutgoingRepairEntry entry) {
   EraseOutgoingRepair(entry.entry.message_id);
   outgoing_repair_by_time_.emplace(entry.t_req_ms, entry.entry.message_id);
-  delta_.outgoing_repair.insert_or_assign(entry.entry.message_id, entry);
+  Record(delta_.outgoing_repair, entry.entry.message_id, entry);
   MessageId id = entry.entry.message_id;
   outgoing_repair_.emplace(std::move(id), std::move(entry));
 }
@@ -198,13 +204,13 @@ void Channel::EraseOutgoingRepair(const MessageId& id) {
   if (found == outgoing_repair_.end()) return;
   outgoing_repair_by_time_.erase({found->second.t_req_ms, id});
   outgoing_repair_.erase(found);
-  delta_.outgoing_repair.insert_or_assign(id, std::nullopt);
+  Record(delta_.outgoing_repair, id, std::nullopt);
 }
 
 void Channel::PutIncomingRepair(IncomingRepairEntry entry) {
   EraseIncomingRepair(entry.entry.message_id);
   incoming_repair_by_time_.emplace(entry.t_resp_ms, entry.entry.message_id);
-  delta_.incoming_repair.insert_or_assign(entry.entry.message_id, entry);
+  Record(delta_.incoming_repair, entry.entry.message_id, entry);
   MessageId id = entry.entry.message_id;
   incoming_repair_.emplace(std::move(id), std::move(entry));
 }
@@ -214,7 +220,7 @@ void Channel::EraseIncomingRepair(const MessageId& id) {
   if (found == incoming_repair_.end()) return;
   incoming_repair_by_time_.erase({found->second.t_resp_ms, id});
   incoming_repair_.erase(found);
-  delta_.incoming_repair.insert_or_assign(id, std::nullopt);
+  Record(delta_.incoming_repair, id, std::nullopt);
 }
 
 std::vector<OutgoingRepairEntry> Channel::DueOutgoingRepairs(std::int64_t now_ms,

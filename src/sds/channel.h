@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -19,7 +20,9 @@ namespace sds {
 
 class Channel {
  public:
-  Channel(ChannelId id, const Config& config, RollingBloomFilter bloom);
+  // `record_changes` false skips recording deltas (nothing persists them),
+  // which spares a copy of every record a step touches.
+  Channel(ChannelId id, const Config& config, RollingBloomFilter bloom, bool record_changes = true);
 
   // Restores persisted state (the bloom is rebuilt from every id seen).
   void Restore(ChannelSnapshot snapshot);
@@ -50,6 +53,17 @@ class Channel {
   std::unordered_map<MessageId, OutgoingEntry>& outgoing() { return outgoing_; }
   const std::unordered_map<MessageId, OutgoingEntry>& outgoing() const { return outgoing_; }
   std::vector<MessageId> OutgoingIds() const;
+  // The outgoing ids in send order, each with its hashes, so that testing
+  // them against a received bloom filter hashes nothing.
+  struct OutgoingRef {
+    MessageId id;
+    ItemHash farm;
+    ItemHash js_waku;
+    const ItemHash& HashFor(StringHash hash) const {
+      return hash == StringHash::kJsWaku ? js_waku : farm;
+    }
+  };
+  const std::map<std::uint64_t, OutgoingRef>& outgoing_by_seq() const { return outgoing_order_; }
   void PutOutgoing(OutgoingEntry entry);
   void TouchOutgoing(const MessageId& id);  // records a changed entry
   void EraseOutgoing(const MessageId& id);
@@ -89,9 +103,14 @@ class Channel {
 
  private:
   void IndexIncoming(const IncomingEntry& entry);
+  template <class Map, class Id, class Value>
+  void Record(Map& changes, Id&& id, Value&& value) {
+    if (record_changes_) changes.insert_or_assign(std::forward<Id>(id), std::forward<Value>(value));
+  }
 
   ChannelId id_;
   const Config config_;  // a copy: the channel must not depend on its manager's address
+  const bool record_changes_;
   std::uint64_t lamport_ = 0;
   std::uint64_t next_seq_ = 1;
 
@@ -102,7 +121,8 @@ class Channel {
   RollingBloomFilter bloom_;
 
   std::unordered_map<MessageId, OutgoingEntry> outgoing_;
-  std::set<std::pair<std::uint64_t, MessageId>> outgoing_order_;
+  void IndexOutgoing(const OutgoingEntry& entry);
+  std::map<std::uint64_t, OutgoingRef> outgoing_order_;  // by seq
 
   std::unordered_map<MessageId, IncomingEntry> incoming_;
   // dependency id → buffered ids waiting on it

@@ -182,9 +182,13 @@ Result<DecodedMessage> DecodeAny(ByteView bytes) {
 }
 
 Result<Bytes> Encode(const Message& message, Dialect dialect) {
+  return Encode(message, dialect, message.bloom_filter ? &*message.bloom_filter : nullptr);
+}
+
+Result<Bytes> Encode(const Message& message, Dialect dialect, const BloomFilter* bloom) {
   switch (dialect) {
     case Dialect::kNim:
-      return EncodeNim(message);
+      return EncodeNim(message, bloom);
     case Dialect::kSpec:
       break;
   }

@@ -74,6 +74,8 @@ Result<DecodedMessage> DecodeAny(ByteView bytes);
 
 // Serializes `message` in `dialect`.
 Result<Bytes> Encode(const Message& message, Dialect dialect);
+// Encodes with `bloom` as the message's filter (message.bloom_filter is ignored).
+Result<Bytes> Encode(const Message& message, Dialect dialect, const BloomFilter* bloom);
 
 namespace wire {
 

@@ -108,6 +108,10 @@ Result<BloomFilter> DecodeBloomEnvelope(ByteView bytes) {
 }
 
 Result<Bytes> EncodeNim(const Message& message) {
+  return EncodeNim(message, message.bloom_filter ? &*message.bloom_filter : nullptr);
+}
+
+Result<Bytes> EncodeNim(const Message& message, const BloomFilter* bloom) {
   if (message.causal_history.size() > kMaxNimHistoryEntries) {
     return EncodeError("too many causal history entries");
   }
@@ -125,8 +129,8 @@ Result<Bytes> EncodeNim(const Message& message) {
   for (const auto& entry : message.causal_history) FillEntry(entry, out.add_causal_history());
   out.set_channel_id(message.channel_id);
   Assign(out.mutable_content(), message.content);
-  if (message.bloom_filter) {
-    auto envelope = EncodeBloomEnvelope(*message.bloom_filter);
+  if (bloom != nullptr) {
+    auto envelope = EncodeBloomEnvelope(*bloom);
     if (!envelope) return std::unexpected(std::move(envelope.error()));
     Assign(out.mutable_bloom_filter(), *envelope);
   } else {

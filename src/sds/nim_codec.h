@@ -72,6 +72,9 @@ inline constexpr std::size_t kMaxNimHistoryEntries = 10000;
 // kSerializationError when a limit above is exceeded or the bloom filter's
 // error rate cannot be written.
 Result<Bytes> EncodeNim(const Message& message);
+// The same, with `bloom` written in place of message.bloom_filter (which is
+// then ignored): lets a sender attach its live filter without copying it.
+Result<Bytes> EncodeNim(const Message& message, const BloomFilter* bloom);
 
 // Parses nim-dialect bytes (master or v0.4). kDeserializationError on
 // malformed or refused input; never throws or aborts on hostile bytes.

@@ -62,7 +62,7 @@ Result<Channel*> ReliabilityManager::GetOrCreateChannel(const ChannelId& id) {
   Result<RollingBloomFilter> bloom = RollingBloomFilter::Create(
       config_.bloom_filter_capacity, config_.bloom_filter_error_rate, HashFor(config_.dialect));
   if (!bloom) return std::unexpected(std::move(bloom.error()));
-  auto channel = std::make_unique<Channel>(id, config_, std::move(*bloom));
+  auto channel = std::make_unique<Channel>(id, config_, std::move(*bloom), persistence_ != nullptr);
   if (persistence_ != nullptr) {
     Result<ChannelSnapshot> snapshot = persistence_->LoadChannel(id);
     if (!snapshot) {
@@ -126,9 +126,9 @@ std::vector<HistoryEntry> ReliabilityManager::TakeDueRepairRequests(Channel& cha
   return requests;
 }
 
-Result<Bytes> ReliabilityManager::EncodeForChannel(Channel& channel, Message message) {
-  message.bloom_filter = channel.bloom().filter();
-  return Encode(message, config_.dialect);
+Result<Bytes> ReliabilityManager::EncodeForChannel(const Channel& channel,
+                                                   const Message& message) const {
+  return Encode(message, config_.dialect, &channel.bloom().filter());
 }
 
 Result<Bytes> ReliabilityManager::Wrap(const ChannelId& channel_id, ByteView content,
@@ -201,7 +201,7 @@ Result<std::optional<Bytes>> ReliabilityManager::WrapSync(const ChannelId& chann
   message.sender_id = participant_id_;
   message.causal_history = CausalHistory(channel);
   for (const OutgoingRepairEntry& entry : due) message.repair_request.push_back(entry.entry);
-  Result<Bytes> bytes = EncodeForChannel(channel, std::move(message));
+  Result<Bytes> bytes = EncodeForChannel(channel, message);
   if (!bytes) return std::unexpected(std::move(bytes.error()));
   TakeDueRepairRequests(channel, now_ms);
   channel.set_lamport(lamport);
@@ -222,9 +222,12 @@ void ReliabilityManager::ReviewAcknowledgements(Channel& channel, const Message&
     Emit(MakeEvent(EventKind::kAcknowledged, channel, entry.message_id));
   }
   if (!message.bloom_filter || channel.outgoing().empty()) return;
-  StringHash hash = HashFor(dialect);
-  for (const MessageId& id : channel.OutgoingIds()) {
-    if (!message.bloom_filter->Contains(id, hash)) continue;
+  const StringHash hash = HashFor(dialect);
+  std::vector<MessageId> seen;  // collected first: acknowledging erases from the index
+  for (const auto& [seq, ref] : channel.outgoing_by_seq()) {
+    if (message.bloom_filter->Contains(ref.HashFor(hash))) seen.push_back(ref.id);
+  }
+  for (const MessageId& id : seen) {
     OutgoingEntry& entry = channel.outgoing().at(id);
     ++entry.possible_acks;
     if (entry.possible_acks >= static_cast<std::uint32_t>(std::max(config_.possible_acks_threshold, 1))) {

@@ -89,7 +89,7 @@ class ReliabilityManager {
  private:
   Result<Channel*> GetOrCreateChannel(const ChannelId& channel);
   StringHash HashFor(Dialect dialect) const;
-  Result<Bytes> EncodeForChannel(Channel& channel, Message message);
+  Result<Bytes> EncodeForChannel(const Channel& channel, const Message& message) const;
   std::uint64_t NextLamport(Channel& channel, std::int64_t now_ms) const;
   std::vector<HistoryEntry> CausalHistory(const Channel& channel) const;
   std::vector<HistoryEntry> TakeDueRepairRequests(Channel& channel, std::int64_t now_ms);

@@ -223,9 +223,17 @@ std::int64_t NimHash(std::string_view s, StringHash hash) {
 }
 
 DoubleHash DoubleHashOf(std::string_view item, std::uint64_t m, StringHash hash) {
+  return DoubleHashOf(HashItem(item, hash), m);
+}
+
+ItemHash HashItem(std::string_view item, StringHash hash) {
+  return ItemHash{NimHash(item, hash), NimHashWithSuffix(item, hash)};
+}
+
+DoubleHash DoubleHashOf(const ItemHash& item, std::uint64_t m) {
   if (!InNimIntRange(m)) return {};
   const auto mod = static_cast<std::int64_t>(m);
-  return DoubleHash{NimAbs(NimHash(item, hash)) % mod, NimAbs(NimHashWithSuffix(item, hash)) % mod};
+  return DoubleHash{NimAbs(item.h) % mod, NimAbs(item.h_suffix) % mod};
 }
 
 std::uint64_t IndexFromDoubleHash(const DoubleHash& ab, int i, std::uint64_t m) {

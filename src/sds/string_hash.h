@@ -68,6 +68,19 @@ struct DoubleHash {
   std::int64_t b = 0;
 };
 
+// An item's two raw hashes, H(item) and H(item & " b"). They do not depend on
+// the filter size, so an item tested against many filters is hashed once.
+struct ItemHash {
+  std::int64_t h = 0;
+  std::int64_t h_suffix = 0;
+};
+
+ItemHash HashItem(std::string_view item, StringHash hash);
+
+// hA and hB for a filter of m bits from precomputed raw hashes (same domain
+// as below).
+DoubleHash DoubleHashOf(const ItemHash& item, std::uint64_t m);
+
 // Computes hA and hB for `item`. Requires 1 <= m <= INT64_MAX (a Nim int);
 // returns {0, 0} outside that domain, where Nim would raise.
 DoubleHash DoubleHashOf(std::string_view item, std::uint64_t m, StringHash hash);
