@@ -18,7 +18,7 @@ build_native() {
 
 build_asan() {
   cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSDS_SANITIZE=ON >/dev/null
-  cmake --build build/asan --target persistency_tests sds_tests
+  cmake --build build/asan --target persistency_tests sds_tests channels_tests
 }
 
 build_wasm() {
@@ -26,11 +26,18 @@ build_wasm() {
   cmake --build build/wasm
 }
 
+# The TypeScript API (web/src) → build/web, next to the wasm module it loads.
+build_web() {
+  rm -rf build/web
+  npx --no-install tsc -p tsconfig.json
+}
+
 case "${1:-default}" in
   native) build_native ;;
   wasm) build_wasm ;;
   asan) build_asan ;;
-  all) build_native; build_wasm; build_asan ;;
-  default) build_native; build_wasm ;;
+  web) build_web ;;
+  all) build_native; build_wasm; build_web; build_asan ;;
+  default) build_native; build_wasm; build_web ;;
   *) echo "usage: $0 [native|wasm|asan|all]" >&2; exit 2 ;;
 esac

@@ -11,12 +11,19 @@ echo "== native tests (ctest)"
 ctest --test-dir build/native --output-on-failure -j2
 
 echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-for suite in build/asan/tests/persistency_tests build/asan/tests/sds/sds_tests; do
+for suite in build/asan/tests/persistency_tests build/asan/tests/sds/sds_tests \
+    build/asan/tests/channels/channels_tests; do
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$suite" --gtest_brief=1
 done
 
 echo "== wasm tests (node --test)"
 node --test tests/wasm/
+
+echo "== TypeScript API under Node (node --test)"
+node --test tests/web/
+
+echo "== browser runtime in headless Chromium (node --test)"
+node --test tests/browser/
 
 echo "== all suites passed in $((SECONDS - start)) s"

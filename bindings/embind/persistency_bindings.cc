@@ -8,8 +8,10 @@
 #include <string>
 
 #include "js_convert.h"
+#include "js_store.h"
 #include "persistency/job_id.h"
 #include "persistency/sqlite_store.h"
+#include "platform/host_file_vfs.h"
 
 namespace js_convert {
 
@@ -102,58 +104,55 @@ val RowsToJs(const std::vector<KvRow>& rows) {
   return array;
 }
 
-// The JS-facing store. Owns a SqliteStore; every method forwards.
-class JsStore {
- public:
-  static val Open(const std::string& path, const val& options) {
-    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, OptionsFromJs(options));
-    if (!store) return Failure(store.error());
-    return Success(val(JsStore(std::move(*store))));
-  }
-
-  val Apply(const val& ops) {
-    Result<WriteBatch> batch = BatchFromJs(ops);
-    if (!batch) return Failure(batch.error());
-    return StatusToJs(store_->Apply(*batch));
-  }
-
-  val Get(const std::string& category, const val& key) {
-    return ToJs(store_->Get(category, KeyFromJs(key)), [](const std::optional<Bytes>& payload) {
-      return payload ? BytesToJs(*payload) : val::null();
-    });
-  }
-
-  val Exists(const std::string& category, const val& key) {
-    return ToJs(store_->Exists(category, KeyFromJs(key)), [](bool found) { return val(found); });
-  }
-
-  val Scan(const std::string& category, const val& start, const val& stop, bool reverse,
-           unsigned limit) {
-    ScanOptions options{.reverse = reverse, .limit = limit};
-    return ToJs(store_->Scan(category, RangeFromJs(start, stop), options), RowsToJs);
-  }
-
-  val Count(const std::string& category, const val& start, const val& stop) {
-    return ToJs(store_->Count(category, RangeFromJs(start, stop)),
-                [](std::int64_t n) { return val(static_cast<double>(n)); });
-  }
-
-  val DeleteOne(const std::string& category, const val& key) {
-    return ToJs(store_->DeleteOne(category, KeyFromJs(key)), [](bool existed) { return val(existed); });
-  }
-
- private:
-  explicit JsStore(std::unique_ptr<SqliteStore> store) : store_(std::move(store)) {}
-  std::shared_ptr<SqliteStore> store_;
-};
-
 val ValidateJobIdJs(const std::string& id) { return StatusToJs(ValidateJobId(id)); }
 
 val PrefixRangeStopJs(const val& prefix) { return BytesToJs(PrefixRange(KeyFromJs(prefix)).stop.view()); }
 
 }  // namespace
 
+val JsStore::Open(const std::string& path, const val& options) {
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, OptionsFromJs(options));
+  if (!store) return Failure(store.error());
+  return Success(val(JsStore(std::move(*store))));
+}
+
+val JsStore::Apply(const val& ops) {
+  Result<WriteBatch> batch = BatchFromJs(ops);
+  if (!batch) return Failure(batch.error());
+  return StatusToJs(store_->Apply(*batch));
+}
+
+val JsStore::Get(const std::string& category, const val& key) {
+  return ToJs(store_->Get(category, KeyFromJs(key)), [](const std::optional<Bytes>& payload) {
+    return payload ? BytesToJs(*payload) : val::null();
+  });
+}
+
+val JsStore::Exists(const std::string& category, const val& key) {
+  return ToJs(store_->Exists(category, KeyFromJs(key)), [](bool found) { return val(found); });
+}
+
+val JsStore::Scan(const std::string& category, const val& start, const val& stop, bool reverse,
+                  unsigned limit) {
+  ScanOptions options{.reverse = reverse, .limit = limit};
+  return ToJs(store_->Scan(category, RangeFromJs(start, stop), options), RowsToJs);
+}
+
+val JsStore::Count(const std::string& category, const val& start, const val& stop) {
+  return ToJs(store_->Count(category, RangeFromJs(start, stop)),
+              [](std::int64_t n) { return val(static_cast<double>(n)); });
+}
+
+val JsStore::IntegrityCheck() {
+  return ToJs(store_->IntegrityCheck(), [](const std::string& report) { return val(report); });
+}
+
+val JsStore::DeleteOne(const std::string& category, const val& key) {
+  return ToJs(store_->DeleteOne(category, KeyFromJs(key)), [](bool existed) { return val(existed); });
+}
+
 EMSCRIPTEN_BINDINGS(persistency) {
+  platform::RegisterHostFileVfs();
   emscripten::class_<JsStore>("SqliteStore")
       .class_function("open", &JsStore::Open)
       .function("apply", &JsStore::Apply)
@@ -161,7 +160,8 @@ EMSCRIPTEN_BINDINGS(persistency) {
       .function("exists", &JsStore::Exists)
       .function("scan", &JsStore::Scan)
       .function("count", &JsStore::Count)
-      .function("deleteOne", &JsStore::DeleteOne);
+      .function("deleteOne", &JsStore::DeleteOne)
+      .function("integrityCheck", &JsStore::IntegrityCheck);
   emscripten::function("validateJobId", &ValidateJobIdJs);
   emscripten::function("prefixRangeStop", &PrefixRangeStopJs);
 }

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <array>
+
 namespace persistency {
 
 ErrorKind KindForSqliteCode(int code) {
@@ -13,11 +15,38 @@ ErrorKind KindForSqliteCode(int code) {
   }
 }
 
-std::unexpected<Error> SqliteError(sqlite3* db, std::string_view what, int code) {
+namespace {
+
+// Appends what the VFS knows about its last failure, for I/O-type codes. The
+// host-file VFS reports the JavaScript exception there; SQLite's unix VFS
+// leaves the buffer empty.
+void AppendVfsDetail(std::string& message, sqlite3_vfs* vfs, int code) {
+  int primary = code & 0xff;
+  if (primary != SQLITE_IOERR && primary != SQLITE_FULL && primary != SQLITE_CANTOPEN) return;
+  if (vfs == nullptr || vfs->xGetLastError == nullptr) return;
+  std::array<char, 512> detail{};
+  vfs->xGetLastError(vfs, static_cast<int>(detail.size()), detail.data());
+  if (detail[0] == '\0') return;
+  message += " (";
+  message += detail.data();
+  message += ")";
+}
+
+std::unexpected<Error> SqliteErrorWithVfs(sqlite3* db, std::string_view what, int code,
+                                          sqlite3_vfs* vfs) {
   std::string message(what);
   message += ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  AppendVfsDetail(message, vfs, code);
   return MakeError(KindForSqliteCode(code), std::move(message), code);
+}
+
+}  // namespace
+
+std::unexpected<Error> SqliteError(sqlite3* db, std::string_view what, int code) {
+  sqlite3_vfs* vfs = nullptr;
+  if (db != nullptr) sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs);
+  return SqliteErrorWithVfs(db, what, code, vfs);
 }
 
 void SqliteStatement::Finalizer::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
@@ -84,7 +113,11 @@ Result<SqliteConnection> SqliteConnection::Open(const std::string& path, const s
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs.empty() ? nullptr : vfs.c_str());
   SqliteConnection connection(raw);  // owns the handle even when open failed
-  if (rc != SQLITE_OK) return SqliteError(raw, "open " + path, rc);
+  if (rc != SQLITE_OK) {
+    // A database that failed to open has no file to ask for its VFS.
+    return SqliteErrorWithVfs(raw, "open " + path, rc,
+                              sqlite3_vfs_find(vfs.empty() ? nullptr : vfs.c_str()));
+  }
   sqlite3_extended_result_codes(raw, 1);
   return connection;
 }

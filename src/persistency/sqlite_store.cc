@@ -263,4 +263,17 @@ Result<bool> SqliteStore::DeleteOne(std::string_view category, const Key& key) {
   return connection_.changes() > 0;
 }
 
+Result<std::string> SqliteStore::IntegrityCheck() {
+  Result<SqliteStatement> stmt = connection_.Prepare("PRAGMA integrity_check");
+  if (!stmt) return std::unexpected(std::move(stmt.error()));
+  std::string report;
+  for (;;) {
+    Result<bool> row = stmt->Step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (!*row) return report;
+    if (!report.empty()) report += '\n';
+    report += stmt->ColumnText(0);
+  }
+}
+
 }  // namespace persistency

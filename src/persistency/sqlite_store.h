@@ -54,6 +54,8 @@ class SqliteStore {
   Result<std::int64_t> Count(std::string_view category, const KeyRange& range);
   // Deletes one row and reports whether it existed.
   Result<bool> DeleteOne(std::string_view category, const Key& key);
+  // PRAGMA integrity_check: "ok", or SQLite's list of problems, one per line.
+  Result<std::string> IntegrityCheck();
 
   SqliteConnection& connection() { return connection_; }
 

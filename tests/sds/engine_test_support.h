@@ -31,6 +31,7 @@
 #include "sds/event.h"
 #include "sds/in_memory_persistence.h"
 #include "sds/message.h"
+#include "sds/persistence.h"
 #include "sds/reliability_manager.h"
 #include "sds/rolling_bloom_filter.h"
 #include "sds/string_hash.h"
@@ -163,15 +164,15 @@ inline std::size_t CountKind(const std::vector<Event>& events, EventKind kind) {
 
 // ---- persisted state -----------------------------------------------------------
 
-// Writes records straight into a store, as if an earlier session had
+// Writes records straight into any Persistence, as if an earlier session had
 // committed them; a manager created afterwards loads them.
-inline void Seed(InMemoryPersistence& store, std::string_view channel, const ChannelDelta& delta) {
+inline void Seed(Persistence& store, std::string_view channel, const ChannelDelta& delta) {
   Status committed = store.Commit(std::string(channel), delta);
   if (!committed) throw std::runtime_error("seed: " + committed.error().ToString());
 }
 
 // What the store holds for `channel` (counts as one load call).
-inline ChannelSnapshot Stored(InMemoryPersistence& store, std::string_view channel = kTestChannel) {
+inline ChannelSnapshot Stored(Persistence& store, std::string_view channel = kTestChannel) {
   Result<ChannelSnapshot> snapshot = store.LoadChannel(std::string(channel));
   if (!snapshot) throw std::runtime_error("load: " + snapshot.error().ToString());
   return std::move(*snapshot);

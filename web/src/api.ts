@@ -1,0 +1,13 @@
+/**
+ * The public API, shared by the browser and Node entries (which differ only in the platform
+ * they install).
+ * @module
+ */
+export { PersistencyError, PersistencyErrorEvent, persistencyErrorKinds, type PersistencyErrorKind, type PersistencyErrorOptions } from './errors.js';
+export * as keys from './keys.js';
+export type { KeyPart, KeyRange } from './keys.js';
+export { Job, type AnyListener, type BatchOp, type JobEventMap, type ListenerOptions, type ScanOptions, type ScanRange } from './job.js';
+export { Persistency, type OpenJobOptions, type PersistencyOptions } from './persistency.js';
+export { maxJobIdLength } from './job-id.js';
+export type { JournalMode, KvRow, StoreSettings } from './store-types.js';
+export type { HostFile } from './host-file.js';

@@ -1,0 +1,91 @@
+/**
+ * Typed errors of the persistency API.
+ * @module
+ */
+
+/**
+ * What went wrong. The names and their order match the C++ `persistency::ErrorKind`:
+ * - `Backend`: SQLite or the file system failed (also a job worker that stopped unexpectedly).
+ * - `Closed`: the job or the {@link Persistency} was closed.
+ * - `InvalidArgument`: a bad job id, root, key, category or option.
+ * - `Timeout`: kept for compatibility with the original layer; not produced.
+ * - `JobNotFound`: the job is not open.
+ * - `JobLocked`: another tab, worker or process owns the job.
+ * - `QuotaExceeded`: the storage quota or the disk is full.
+ */
+export type PersistencyErrorKind =
+  | 'Backend'
+  | 'Closed'
+  | 'InvalidArgument'
+  | 'Timeout'
+  | 'JobNotFound'
+  | 'JobLocked'
+  | 'QuotaExceeded';
+
+/** Every {@link PersistencyErrorKind}, in the order of the C++ enum. */
+export const persistencyErrorKinds: readonly PersistencyErrorKind[] = Object.freeze([
+  'Backend',
+  'Closed',
+  'InvalidArgument',
+  'Timeout',
+  'JobNotFound',
+  'JobLocked',
+  'QuotaExceeded',
+]);
+
+/** Returns `value` as an error kind, or `undefined` when it is not one. */
+export function asErrorKind(value: unknown): PersistencyErrorKind | undefined {
+  return persistencyErrorKinds.find((kind) => kind === value);
+}
+
+/** Extra details of a {@link PersistencyError}. */
+export interface PersistencyErrorOptions {
+  /** The SQLite result code, when SQLite reported the failure. */
+  readonly code?: number;
+  /** The underlying error, if any. */
+  readonly cause?: unknown;
+}
+
+/** The only error type the persistency API throws or rejects with (besides an abort reason). */
+export class PersistencyError extends Error {
+  /** What went wrong. */
+  readonly kind: PersistencyErrorKind;
+  /** The SQLite result code when SQLite reported the failure, else 0. */
+  readonly code: number;
+
+  /**
+   * @param kind - what went wrong
+   * @param message - a human-readable description
+   * @param options - the SQLite code and the cause, if known
+   */
+  constructor(kind: PersistencyErrorKind, message: string, options: PersistencyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PersistencyError';
+    this.kind = kind;
+    this.code = options.code ?? 0;
+  }
+
+  /** `PersistencyError(<kind>: <message>)`, with `, code=<n>` when the code is not 0 (as in C++). */
+  override toString(): string {
+    const code = this.code === 0 ? '' : `, code=${this.code}`;
+    return `PersistencyError(${this.kind}: ${this.message}${code})`;
+  }
+}
+
+/** The event a {@link Job} dispatches as `'error'` when a fire-and-forget write fails. */
+export class PersistencyErrorEvent extends Event {
+  /** Why the write failed. */
+  readonly error: PersistencyError;
+  /** How many operations the failed write (a single op or one batch) had; none of them was applied. */
+  readonly ops: number;
+
+  /**
+   * @param error - why the write failed
+   * @param ops - the number of operations that were not applied
+   */
+  constructor(error: PersistencyError, ops: number) {
+    super('error');
+    this.error = error;
+    this.ops = ops;
+  }
+}
