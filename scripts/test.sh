@@ -20,6 +20,9 @@ done
 echo "== wasm tests (node --test)"
 node --test tests/wasm/
 
+echo "== interop with @waku/sds 0.0.8 (node --test)"
+node --test tests/interop/
+
 echo "== TypeScript API under Node (node --test)"
 node --test tests/web/
 

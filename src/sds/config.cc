@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "sds/spec_codec.h"
+
 namespace sds {
 namespace {
 
@@ -30,6 +32,11 @@ Status ValidateConfig(const Config& config) {
       {config.max_incoming_buffer >= 1 && config.max_outgoing_buffer >= 1 &&
            config.max_repair_buffer >= 1,
        "buffer caps must be at least 1"},
+      {config.dialect != Dialect::kSpec ||
+           (config.bloom_filter_capacity == static_cast<std::int64_t>(kSpecBloomCapacity) &&
+            config.bloom_filter_error_rate == kSpecBloomErrorRate),
+       "the spec dialect needs bloomFilterCapacity 10000 and bloomFilterErrorRate 0.001, the "
+       "fixed filter of @waku/sds"},
   };
   for (const auto& [ok, what] : checks) {
     if (Status status = Require(ok, what); !status) return status;

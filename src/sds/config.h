@@ -29,8 +29,15 @@ struct Config {
   std::size_t max_repair_requests = 3;
   std::int64_t repair_sweep_interval_ms = 5'000;
 
-  // The wire dialect this manager sends in (it reads both).
+  // The wire dialect this manager sends in (it reads both). kSpec also
+  // switches the SDS-R hash to SHA-256 and the bloom hash to js-waku's, as
+  // @waku/sds computes them, and requires @waku/sds's fixed bloom parameters
+  // (capacity 10000, error rate 0.001: its wire filter carries none).
   Dialect dialect = Dialect::kNim;
+  // Message ids are the lowercase hex SHA-256 of the content (@waku/sds's
+  // rule, ContentMessageId in sds/sha256.h): Wrap and WrapEphemeral derive
+  // the id themselves and accept as message_id only "" or that id.
+  bool content_addressed_ids = false;
   // Bloom hits on one outgoing message before it counts as acknowledged;
   // each hit below that is reported as possiblyAcknowledged. nim-sds treats
   // the first hit as an ack (1); js-waku waits for 2.
@@ -45,7 +52,8 @@ struct Config {
 };
 
 // InvalidArgument when a value is out of range: capacities and sizes ≥ 1,
-// 0 < error rate < 1, intervals > 0, timeouts ≥ 0, t_min ≤ t_max.
+// 0 < error rate < 1, intervals > 0, timeouts ≥ 0, t_min ≤ t_max; with the
+// spec dialect, @waku/sds's bloom capacity and error rate.
 Status ValidateConfig(const Config& config);
 
 }  // namespace sds

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "sds/nim_codec.h"
+#include "sds/spec_codec.h"
 
 namespace sds {
 namespace wire {
@@ -174,11 +175,13 @@ Result<DecodedMessage> DecodeAny(ByteView bytes) {
       if (!message) return std::unexpected(std::move(message.error()));
       return DecodedMessage{Dialect::kNim, std::move(*message)};
     }
-    case Dialect::kSpec:
-      break;
+    case Dialect::kSpec: {
+      auto message = DecodeSpec(bytes);
+      if (!message) return std::unexpected(std::move(message.error()));
+      return DecodedMessage{Dialect::kSpec, std::move(*message)};
+    }
   }
-  return MakeError(ErrorKind::kDeserializationError,
-                   "the spec-dialect codec is not available yet");
+  return MakeError(ErrorKind::kInternalError, "unknown dialect");
 }
 
 Result<Bytes> Encode(const Message& message, Dialect dialect) {
@@ -190,9 +193,9 @@ Result<Bytes> Encode(const Message& message, Dialect dialect, const BloomFilter*
     case Dialect::kNim:
       return EncodeNim(message, bloom);
     case Dialect::kSpec:
-      break;
+      return EncodeSpec(message, bloom);
   }
-  return MakeError(ErrorKind::kSerializationError, "the spec-dialect codec is not available yet");
+  return MakeError(ErrorKind::kInternalError, "unknown dialect");
 }
 
 }  // namespace sds

@@ -12,8 +12,8 @@
 //   repair_request   13 LEN (HistoryEntry)   13 LEN (HistoryEntry)
 //   content          5  LEN                  20 LEN
 //
-// The codec for kNim is src/sds/nim_codec.h. The kSpec codec is not written
-// yet; Encode/DecodeAny below are the single place where it will be hooked in.
+// The codecs are src/sds/nim_codec.h (kNim) and src/sds/spec_codec.h (kSpec);
+// Encode/DecodeAny below dispatch to them.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +29,7 @@ namespace sds {
 
 enum class Dialect {
   kNim,   // nim-sds master / v0.4 (src/sds/nim_codec.h)
-  kSpec,  // SDS spec and js-waku's @waku/sds
+  kSpec,  // SDS spec and js-waku's @waku/sds (src/sds/spec_codec.h)
 };
 
 // "nim" / "spec".

@@ -6,6 +6,7 @@
 
 #include "sds/dialect.h"
 #include "sds/repair.h"
+#include "sds/sha256.h"
 
 namespace sds {
 namespace {
@@ -51,6 +52,22 @@ StringHash ReliabilityManager::HashFor(Dialect dialect) const {
   return dialect == Dialect::kSpec ? StringHash::kJsWaku : StringHash::kFarm;
 }
 
+RepairHash ReliabilityManager::RepairHashFor(Dialect dialect) const {
+  return dialect == Dialect::kSpec ? RepairHash::Sha256() : RepairHash(StringHash::kFarm);
+}
+
+Result<MessageId> ReliabilityManager::OutgoingId(ByteView content,
+                                                 const MessageId& requested) const {
+  if (!config_.content_addressed_ids) return requested;
+  MessageId derived = ContentMessageId(content);
+  if (!requested.empty() && requested != derived) {
+    return MakeError(ErrorKind::kInvalidArgument,
+                     "message id " + requested + " is not the content's id " + derived +
+                         " (content-addressed ids)");
+  }
+  return derived;
+}
+
 const Channel* ReliabilityManager::FindChannel(const ChannelId& channel) const {
   auto found = channels_.find(channel);
   return found == channels_.end() ? nullptr : found->second.get();
@@ -60,7 +77,8 @@ Result<Channel*> ReliabilityManager::GetOrCreateChannel(const ChannelId& id) {
   if (auto found = channels_.find(id); found != channels_.end()) return found->second.get();
   if (id.empty()) return MakeError(ErrorKind::kInvalidArgument, "channel id is empty");
   Result<RollingBloomFilter> bloom = RollingBloomFilter::Create(
-      config_.bloom_filter_capacity, config_.bloom_filter_error_rate, HashFor(config_.dialect));
+      config_.bloom_filter_capacity, config_.bloom_filter_error_rate, HashFor(config_.dialect),
+      config_.dialect == Dialect::kSpec ? RollSize::kKeepCapacity : RollSize::kGrowToMax);
   if (!bloom) return std::unexpected(std::move(bloom.error()));
   auto channel = std::make_unique<Channel>(id, config_, std::move(*bloom), persistence_ != nullptr);
   if (persistence_ != nullptr) {
@@ -132,7 +150,10 @@ Result<Bytes> ReliabilityManager::EncodeForChannel(const Channel& channel,
 }
 
 Result<Bytes> ReliabilityManager::Wrap(const ChannelId& channel_id, ByteView content,
-                                       const MessageId& message_id, std::int64_t now_ms) {
+                                       const MessageId& requested_id, std::int64_t now_ms) {
+  Result<MessageId> id = OutgoingId(content, requested_id);
+  if (!id) return std::unexpected(std::move(id.error()));
+  const MessageId& message_id = *id;
   if (Status valid = ValidateOutgoing(channel_id, content, message_id); !valid) {
     return std::unexpected(std::move(valid.error()));
   }
@@ -173,12 +194,14 @@ Result<Bytes> ReliabilityManager::Wrap(const ChannelId& channel_id, ByteView con
 }
 
 Result<Bytes> ReliabilityManager::WrapEphemeral(const ChannelId& channel, ByteView content,
-                                                const MessageId& message_id) {
-  if (Status valid = ValidateOutgoing(channel, content, message_id); !valid) {
+                                                const MessageId& requested_id) {
+  Result<MessageId> id = OutgoingId(content, requested_id);
+  if (!id) return std::unexpected(std::move(id.error()));
+  if (Status valid = ValidateOutgoing(channel, content, *id); !valid) {
     return std::unexpected(std::move(valid.error()));
   }
   Message message;
-  message.message_id = message_id;
+  message.message_id = std::move(*id);
   message.channel_id = channel;
   message.sender_id = participant_id_;
   message.content.assign(content.begin(), content.end());
@@ -244,7 +267,7 @@ void ReliabilityManager::ReviewAcknowledgements(Channel& channel, const Message&
 
 void ReliabilityManager::QueueRepairResponses(Channel& channel, const Message& message,
                                               std::int64_t now_ms) {
-  StringHash hash = HashFor(config_.dialect);
+  const RepairHash hash = RepairHashFor(config_.dialect);
   for (const HistoryEntry& request : message.repair_request) {
     channel.EraseOutgoingRepair(request.message_id);
     if (participant_id_.empty() || request.sender_id.empty()) continue;
@@ -276,7 +299,7 @@ std::vector<HistoryEntry> ReliabilityManager::MissingDependencies(const Channel&
 void ReliabilityManager::RequestRepairs(Channel& channel, const std::vector<HistoryEntry>& missing,
                                         std::int64_t now_ms) {
   if (participant_id_.empty()) return;
-  StringHash hash = HashFor(config_.dialect);
+  const RepairHash hash = RepairHashFor(config_.dialect);
   for (const HistoryEntry& entry : missing) {
     if (channel.outgoing_repair().contains(entry.message_id)) continue;
     if (channel.IsBuffered(entry.message_id)) continue;  // held, waiting on its own deps

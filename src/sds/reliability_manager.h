@@ -18,6 +18,7 @@
 #include "sds/event.h"
 #include "sds/message.h"
 #include "sds/persistence.h"
+#include "sds/repair.h"
 
 namespace sds {
 
@@ -58,6 +59,8 @@ class ReliabilityManager {
 
   // Wraps `content` as message `message_id` for `channel`; returns the bytes to
   // broadcast. The message stays in the outgoing buffer until acknowledged.
+  // With config.content_addressed_ids the id is ContentMessageId(content),
+  // and `message_id` must be "" or that id (so does WrapEphemeral's).
   Result<Bytes> Wrap(const ChannelId& channel, ByteView content, const MessageId& message_id,
                      std::int64_t now_ms);
   // An ephemeral message: no lamport, history or bloom; never stored or resent.
@@ -89,6 +92,8 @@ class ReliabilityManager {
  private:
   Result<Channel*> GetOrCreateChannel(const ChannelId& channel);
   StringHash HashFor(Dialect dialect) const;
+  RepairHash RepairHashFor(Dialect dialect) const;
+  Result<MessageId> OutgoingId(ByteView content, const MessageId& requested) const;
   Result<Bytes> EncodeForChannel(const Channel& channel, const Message& message) const;
   std::uint64_t NextLamport(Channel& channel, std::int64_t now_ms) const;
   std::vector<HistoryEntry> CausalHistory(const Channel& channel) const;

@@ -15,16 +15,17 @@ std::int64_t PercentOf(std::int64_t capacity, int percent) {
 
 RollingBloomFilter::RollingBloomFilter(BloomFilter filter, std::int64_t capacity,
                                        std::int64_t min_capacity, std::int64_t max_capacity,
-                                       double error_rate, StringHash hash)
+                                       double error_rate, StringHash hash, RollSize roll_size)
     : filter_(std::move(filter)),
       capacity_(capacity),
       min_capacity_(min_capacity),
       max_capacity_(max_capacity),
       error_rate_(error_rate),
-      hash_(hash) {}
+      hash_(hash),
+      roll_size_(roll_size) {}
 
 Result<RollingBloomFilter> RollingBloomFilter::Create(std::int64_t capacity, double error_rate,
-                                                      StringHash hash) {
+                                                      StringHash hash, RollSize roll_size) {
   const std::int64_t target_capacity = capacity <= 0 ? kDefaultCapacity : capacity;
   // Written so that NaN also falls back to the default.
   const double target_error =
@@ -41,7 +42,7 @@ Result<RollingBloomFilter> RollingBloomFilter::Create(std::int64_t capacity, dou
   if (!rolled) return std::unexpected(std::move(rolled.error()));
 
   return RollingBloomFilter(std::move(*filter), target_capacity, min_capacity, max_capacity,
-                            target_error, hash);
+                            target_error, hash, roll_size);
 }
 
 void RollingBloomFilter::Add(std::string_view id) {
@@ -53,11 +54,15 @@ void RollingBloomFilter::Add(std::string_view id) {
 void RollingBloomFilter::Clean() {
   if (static_cast<std::int64_t>(ids_.size()) <= max_capacity_) return;
   // Cannot fail: Create checked this sizing.
-  auto fresh = BloomFilter::Create(static_cast<std::uint64_t>(max_capacity_), error_rate_);
+  auto fresh = BloomFilter::Create(static_cast<std::uint64_t>(RolledCapacity()), error_rate_);
   if (!fresh) return;
   while (static_cast<std::int64_t>(ids_.size()) > min_capacity_) ids_.pop_front();
   for (const std::string& id : ids_) fresh->Insert(id, hash_);
   filter_ = std::move(*fresh);
+}
+
+std::int64_t RollingBloomFilter::RolledCapacity() const {
+  return roll_size_ == RollSize::kKeepCapacity ? capacity_ : max_capacity_;
 }
 
 void RollingBloomFilter::Clear() {

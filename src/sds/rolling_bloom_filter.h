@@ -15,6 +15,11 @@
 //     saying so) holding only the newest min_capacity ids, and drop the
 //     older ids.
 //
+// Rolled filters keep the nim-sds size (max_capacity) by default. With
+// RollSize::kKeepCapacity they keep the starting capacity instead: js-waku
+// only accepts filters of its one fixed size (it never rolls), so a spec
+// channel must keep sending exactly that size.
+//
 // Cost: Add is O(k) amortised: a clean costs O(min_capacity * k) and happens
 // at most once per (max_capacity - min_capacity) adds (0.4 * capacity).
 //
@@ -41,6 +46,12 @@
 
 namespace sds {
 
+// The capacity a rolled-over filter is built for.
+enum class RollSize {
+  kGrowToMax,     // max_capacity, like nim-sds
+  kKeepCapacity,  // the starting capacity, so the wire size never changes
+};
+
 class RollingBloomFilter {
  public:
   static constexpr std::int64_t kDefaultCapacity = 10000;
@@ -49,7 +60,8 @@ class RollingBloomFilter {
 
   static Result<RollingBloomFilter> Create(std::int64_t capacity = kDefaultCapacity,
                                            double error_rate = kDefaultErrorRate,
-                                           StringHash hash = StringHash::kFarm);
+                                           StringHash hash = StringHash::kFarm,
+                                           RollSize roll_size = RollSize::kGrowToMax);
 
   // Inserts `id` and remembers it; cleans when over max_capacity ids.
   void Add(std::string_view id);
@@ -81,7 +93,9 @@ class RollingBloomFilter {
 
  private:
   RollingBloomFilter(BloomFilter filter, std::int64_t capacity, std::int64_t min_capacity,
-                     std::int64_t max_capacity, double error_rate, StringHash hash);
+                     std::int64_t max_capacity, double error_rate, StringHash hash,
+                     RollSize roll_size);
+  std::int64_t RolledCapacity() const;
 
   BloomFilter filter_;
   std::deque<std::string> ids_;
@@ -90,6 +104,7 @@ class RollingBloomFilter {
   std::int64_t max_capacity_;
   double error_rate_;
   StringHash hash_;
+  RollSize roll_size_;
 };
 
 }  // namespace sds

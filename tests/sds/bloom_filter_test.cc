@@ -587,6 +587,18 @@ TEST(RollingBloomFilter, TooLargeCapacityFails) {
   EXPECT_FALSE(RollingBloomFilter::Create(std::numeric_limits<std::int64_t>::max()).has_value());
 }
 
+TEST(RollingBloomFilter, KeepCapacityRollsAtTheStartingSize) {
+  auto created = RollingBloomFilter::Create(10000, 0.001, StringHash::kJsWaku,
+                                            RollSize::kKeepCapacity);
+  ASSERT_TRUE(created.has_value());
+  RollingBloomFilter& rolling = *created;
+  for (int i = 0; i < 12001; ++i) rolling.Add(Id(i));
+  EXPECT_EQ(rolling.size(), 8000u);  // the newest min_capacity ids
+  EXPECT_EQ(rolling.filter().capacity(), 10000u);
+  EXPECT_EQ(rolling.filter().m_bits(), 150000u);
+  for (int i = 12001 - 8000; i < 12001; ++i) ASSERT_TRUE(rolling.Contains(Id(i))) << i;
+}
+
 TEST(RollingBloomFilter, NoRollUpToMaxCapacity) {
   RollingBloomFilter rolling = MustCreateRolling();
   for (int i = 0; i < 12000; ++i) rolling.Add(Id(i));

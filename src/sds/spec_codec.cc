@@ -1,0 +1,262 @@
+#include "sds/spec_codec.h"
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sds/dialect.h"
+#include "sds_spec.pb.h"
+
+namespace sds {
+namespace {
+
+namespace pb = ::sds::wire::spec;
+
+constexpr std::uint32_t kCausalHistoryField = 11;
+constexpr std::uint32_t kRepairRequestField = 13;
+
+std::unexpected<Error> DecodeError(std::string message) {
+  return MakeError(ErrorKind::kDeserializationError, "spec dialect: " + std::move(message));
+}
+
+std::unexpected<Error> EncodeError(std::string message) {
+  return MakeError(ErrorKind::kSerializationError, "spec dialect: " + std::move(message));
+}
+
+// Well-formed UTF-8 (what protobuf demands of proto3 strings): shortest
+// forms only, no surrogates, nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<std::uint8_t>(text[i]);
+    std::size_t length = 0;
+    std::uint8_t low = 0x80;  // bounds of the second byte
+    std::uint8_t high = 0xbf;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if (lead >= 0xc2 && lead <= 0xdf) {
+      length = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead == 0xe0) low = 0xa0;   // overlong
+      if (lead == 0xed) high = 0x9f;  // surrogates
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead == 0xf0) low = 0x90;   // overlong
+      if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto byte = static_cast<std::uint8_t>(text[i + k]);
+      const std::uint8_t min = k == 1 ? low : 0x80;
+      const std::uint8_t max = k == 1 ? high : 0xbf;
+      if (byte < min || byte > max) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+Status RequireUtf8(std::string_view text, const char* what) {
+  if (IsValidUtf8(text)) return {};
+  return EncodeError(std::string(what) + " is not valid UTF-8");
+}
+
+Status CheckUtf8(std::string_view text, const char* what) {
+  if (IsValidUtf8(text)) return {};
+  return DecodeError(std::string(what) + " is not valid UTF-8");
+}
+
+void Assign(std::string* out, ByteView bytes) {
+  out->assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+Bytes ToBytes(const std::string& s) {
+  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()),
+               reinterpret_cast<const std::uint8_t*>(s.data()) + s.size());
+}
+
+Status FillEntries(const std::vector<HistoryEntry>& entries, const char* list,
+                   ::google::protobuf::RepeatedPtrField<pb::SpecHistoryEntry>* out) {
+  if (entries.size() > kMaxSpecHistoryEntries) {
+    return EncodeError(std::string("too many ") + list + " entries");
+  }
+  out->Reserve(static_cast<int>(entries.size()));
+  for (const HistoryEntry& entry : entries) {
+    if (Status ok = RequireUtf8(entry.message_id, "an entry's message id"); !ok) return ok;
+    if (Status ok = RequireUtf8(entry.sender_id, "an entry's sender id"); !ok) return ok;
+    pb::SpecHistoryEntry* written = out->Add();
+    written->set_message_id(entry.message_id);
+    if (!entry.retrieval_hint.empty()) {
+      Assign(written->mutable_retrieval_hint(), entry.retrieval_hint);
+    }
+    if (!entry.sender_id.empty()) written->set_sender_id(entry.sender_id);
+  }
+  return {};
+}
+
+Result<std::vector<HistoryEntry>> ReadEntries(
+    ::google::protobuf::RepeatedPtrField<pb::SpecHistoryEntry>& in, const char* list) {
+  std::vector<HistoryEntry> out;
+  out.reserve(static_cast<std::size_t>(in.size()));
+  for (pb::SpecHistoryEntry& entry : in) {
+    if (entry.message_id().empty()) {
+      return DecodeError(std::string(list) + " entry without a message id");
+    }
+    for (const std::string* id : {&entry.message_id(), &entry.sender_id()}) {
+      if (Status ok = CheckUtf8(*id, "an entry's id"); !ok) {
+        return std::unexpected(std::move(ok.error()));
+      }
+    }
+    out.push_back(HistoryEntry{std::move(*entry.mutable_message_id()),
+                               ToBytes(entry.retrieval_hint()),
+                               std::move(*entry.mutable_sender_id())});
+  }
+  return out;
+}
+
+// The filter's first kSpecBloomWords words, each as 8 big-endian bytes,
+// straight into the field (no intermediate copy of the ~19 KB).
+void WriteBigEndianWords(const BloomFilter& filter, std::string* out) {
+  out->resize(kSpecBloomBytes);
+  auto* bytes = reinterpret_cast<std::uint8_t*>(out->data());
+  for (std::size_t i = 0; i < kSpecBloomWords; ++i) {
+    const std::uint64_t word = filter.words()[i];
+    for (std::size_t b = 0; b < 8; ++b) {
+      bytes[8 * i + b] = static_cast<std::uint8_t>(word >> (56 - 8 * b));
+    }
+  }
+}
+
+// Refuses malformed input and too many entries before protobuf allocates.
+Status PreScan(ByteView bytes) {
+  std::size_t history_count = 0;
+  std::size_t repair_count = 0;
+  wire::FieldReader reader(bytes);
+  wire::Field f;
+  while (reader.Next(f)) {
+    if (f.wire_type != wire::kLengthDelimited) continue;
+    if (f.number == kCausalHistoryField) ++history_count;
+    if (f.number == kRepairRequestField) ++repair_count;
+  }
+  if (reader.failed()) {
+    return DecodeError("malformed message at byte " + std::to_string(reader.offset()) + ": " +
+                       std::string(reader.error()));
+  }
+  if (history_count > kMaxSpecHistoryEntries) return DecodeError("too many causal history entries");
+  if (repair_count > kMaxSpecHistoryEntries) return DecodeError("too many repair request entries");
+  return {};
+}
+
+}  // namespace
+
+bool IsSpecBloom(const BloomFilter& filter) {
+  return filter.k() == kSpecBloomHashes && filter.m_bits() == kSpecBloomBits &&
+         filter.words().size() >= kSpecBloomWords;
+}
+
+Result<BloomFilter> DecodeSpecBloom(ByteView words) {
+  if (words.size() < kSpecBloomBytes) {
+    return DecodeError("bloom filter of " + std::to_string(words.size()) +
+                       " bytes; the peer's has " + std::to_string(kSpecBloomBytes));
+  }
+  auto filter = BloomFilter::FromParts(
+      BloomFilter::WordsFromBigEndian(words.first(kSpecBloomBytes)), kSpecBloomCapacity,
+      kSpecBloomErrorRate, kSpecBloomHashes, kSpecBloomBits);
+  if (!filter) return DecodeError("invalid bloom filter: " + filter.error().message);
+  return std::move(*filter);
+}
+
+Result<Bytes> EncodeSpec(const Message& message) {
+  return EncodeSpec(message, message.bloom_filter ? &*message.bloom_filter : nullptr);
+}
+
+Result<Bytes> EncodeSpec(const Message& message, const BloomFilter* bloom) {
+  for (const auto& [text, what] : {std::pair{&message.sender_id, "the sender id"},
+                                   std::pair{&message.message_id, "the message id"},
+                                   std::pair{&message.channel_id, "the channel id"}}) {
+    if (Status ok = RequireUtf8(*text, what); !ok) return std::unexpected(std::move(ok.error()));
+  }
+  pb::SpecSdsMessage out;
+  // proto3: the plain strings are written only when non-empty; each
+  // optional field is written once set, whatever its value.
+  out.set_sender_id(message.sender_id);
+  out.set_message_id(message.message_id);
+  out.set_channel_id(message.channel_id);
+  if (message.lamport_timestamp) out.set_lamport_timestamp(*message.lamport_timestamp);
+  auto* history = out.mutable_causal_history();
+  if (Status ok = FillEntries(message.causal_history, "causal history", history); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
+  if (bloom != nullptr && IsSpecBloom(*bloom)) {
+    WriteBigEndianWords(*bloom, out.mutable_bloom_filter());
+  }
+  auto* repair = out.mutable_repair_request();
+  if (Status ok = FillEntries(message.repair_request, "repair request", repair); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
+  if (!message.content.empty()) Assign(out.mutable_content(), message.content);
+
+  const std::size_t size = out.ByteSizeLong();
+  if (size > kMaxSpecMessageBytes) {
+    return EncodeError("message of " + std::to_string(size) + " bytes exceeds the limit of " +
+                       std::to_string(kMaxSpecMessageBytes));
+  }
+  Bytes bytes(size);
+  if (!out.SerializeToArray(bytes.data(), static_cast<int>(size))) {
+    return EncodeError("serialization failed");
+  }
+  return bytes;
+}
+
+Result<Message> DecodeSpec(ByteView bytes) {
+  if (bytes.size() > kMaxSpecMessageBytes) {
+    return DecodeError("message of " + std::to_string(bytes.size()) +
+                       " bytes exceeds the limit of " + std::to_string(kMaxSpecMessageBytes));
+  }
+  if (Status scanned = PreScan(bytes); !scanned) return std::unexpected(std::move(scanned.error()));
+
+  pb::SpecSdsMessage in;
+  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return DecodeError("message does not parse");
+  }
+  if (in.message_id().empty()) return DecodeError("message without a message id");
+  if (in.channel_id().empty()) return DecodeError("message without a channel id");
+  for (const auto& [id, what] :
+       {std::pair{&in.sender_id(), "the sender id"}, std::pair{&in.message_id(), "the message id"},
+        std::pair{&in.channel_id(), "the channel id"}}) {
+    if (Status ok = CheckUtf8(*id, what); !ok) return std::unexpected(std::move(ok.error()));
+  }
+  const bool has_content = in.has_content() && !in.content().empty();
+  if (!in.has_lamport_timestamp() && !has_content) {
+    return DecodeError("message has neither a lamport timestamp nor content");
+  }
+
+  auto history = ReadEntries(*in.mutable_causal_history(), "causal history");
+  if (!history) return std::unexpected(std::move(history.error()));
+  auto repair = ReadEntries(*in.mutable_repair_request(), "repair request");
+  if (!repair) return std::unexpected(std::move(repair.error()));
+
+  Message message;
+  message.message_id = std::move(*in.mutable_message_id());
+  message.channel_id = std::move(*in.mutable_channel_id());
+  message.sender_id = std::move(*in.mutable_sender_id());
+  if (in.has_lamport_timestamp()) message.lamport_timestamp = in.lamport_timestamp();
+  message.causal_history = std::move(*history);
+  message.repair_request = std::move(*repair);
+  message.content = ToBytes(in.content());
+  if (in.has_bloom_filter()) {
+    const std::string& words = in.bloom_filter();
+    auto filter = DecodeSpecBloom(
+        ByteView(reinterpret_cast<const std::uint8_t*>(words.data()), words.size()));
+    // A filter the peer could not read either is ignored; the message stands.
+    if (filter) message.bloom_filter = std::move(*filter);
+  }
+  return message;
+}
+
+}  // namespace sds
