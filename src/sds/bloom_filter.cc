@@ -1,6 +1,8 @@
 #include "sds/bloom_filter.h"
 
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <limits>
 #include <span>
@@ -132,12 +134,28 @@ std::unexpected<Error> Refused(std::string message) {
   return MakeError(ErrorKind::kDeserializationError, "bloom filter refused: " + std::move(message));
 }
 
-void PutLittleEndian(std::uint64_t word, std::uint8_t* out) {
-  for (int b = 0; b < 8; ++b) out[b] = static_cast<std::uint8_t>(word >> (8 * b));
+// Words to bytes and back in a given byte order: one memcpy when it is the
+// host's, a byte swap per word otherwise.
+template <std::endian Order>
+void StoreWords(std::span<const std::uint64_t> words, std::uint8_t* out) {
+  if constexpr (Order == std::endian::native) {
+    if (!words.empty()) std::memcpy(out, words.data(), words.size() * 8);
+  } else {
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      const std::uint64_t swapped = std::byteswap(words[i]);
+      std::memcpy(out + 8 * i, &swapped, 8);
+    }
+  }
 }
 
-void PutBigEndian(std::uint64_t word, std::uint8_t* out) {
-  for (int b = 0; b < 8; ++b) out[b] = static_cast<std::uint8_t>(word >> (56 - 8 * b));
+template <std::endian Order>
+std::vector<std::uint64_t> LoadWords(ByteView bytes) {
+  std::vector<std::uint64_t> words(bytes.size() / 8);
+  if (!words.empty()) std::memcpy(words.data(), bytes.data(), words.size() * 8);
+  if constexpr (Order != std::endian::native) {
+    for (std::uint64_t& word : words) word = std::byteswap(word);
+  }
+  return words;
 }
 
 }  // namespace
@@ -252,34 +270,27 @@ std::string BloomFilter::ToString() const {
 
 Bytes BloomFilter::WordsLittleEndian() const {
   Bytes out(words_.size() * 8);
-  for (std::size_t i = 0; i < words_.size(); ++i) PutLittleEndian(words_[i], out.data() + 8 * i);
+  StoreWords<std::endian::little>(words_, out.data());
   return out;
 }
 
 Bytes BloomFilter::WordsBigEndian() const {
   Bytes out(words_.size() * 8);
-  for (std::size_t i = 0; i < words_.size(); ++i) PutBigEndian(words_[i], out.data() + 8 * i);
+  StoreWords<std::endian::big>(words_, out.data());
   return out;
 }
 
+void BloomFilter::WriteWordsLittleEndian(std::string* out) const {
+  out->resize(words_.size() * 8);
+  StoreWords<std::endian::little>(words_, reinterpret_cast<std::uint8_t*>(out->data()));
+}
+
 std::vector<std::uint64_t> BloomFilter::WordsFromLittleEndian(ByteView bytes) {
-  std::vector<std::uint64_t> words(bytes.size() / 8);
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    std::uint64_t word = 0;
-    for (int b = 7; b >= 0; --b) word = (word << 8) | bytes[8 * i + static_cast<std::size_t>(b)];
-    words[i] = word;
-  }
-  return words;
+  return LoadWords<std::endian::little>(bytes);
 }
 
 std::vector<std::uint64_t> BloomFilter::WordsFromBigEndian(ByteView bytes) {
-  std::vector<std::uint64_t> words(bytes.size() / 8);
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    std::uint64_t word = 0;
-    for (std::size_t b = 0; b < 8; ++b) word = (word << 8) | bytes[8 * i + b];
-    words[i] = word;
-  }
-  return words;
+  return LoadWords<std::endian::big>(bytes);
 }
 
 }  // namespace sds

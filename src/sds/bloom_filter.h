@@ -111,6 +111,9 @@ class BloomFilter {
 
   // The words, each as 8 little-endian bytes, in index order (nim-sds).
   Bytes WordsLittleEndian() const;
+  // WordsLittleEndian() into `out` (replacing its contents), for codecs that
+  // build a protobuf string field.
+  void WriteWordsLittleEndian(std::string* out) const;
   // The words, each as 8 big-endian bytes, in index order (js-waku).
   Bytes WordsBigEndian() const;
   // len / 8 words from 8-byte little- / big-endian groups; trailing bytes

@@ -61,7 +61,11 @@ Result<std::vector<HistoryEntry>> ReadEntries(
 
 }  // namespace
 
-Result<Bytes> EncodeBloomEnvelope(const BloomFilter& filter) {
+namespace {
+
+// The serialized NimBloomFilter envelope of `filter`, written into `out`
+// (a protobuf string field) without intermediate copies.
+Status SerializeBloomEnvelope(const BloomFilter& filter, std::string* out) {
   const double scaled = filter.error_rate() * 1e6;
   // 2^64 as a double; casting anything not below it (or NaN, or negative
   // beyond -1) to uint64 is undefined.
@@ -70,8 +74,7 @@ Result<Bytes> EncodeBloomEnvelope(const BloomFilter& filter) {
     return EncodeError("bloom filter error rate cannot be written");
   }
   pb::NimBloomFilter envelope;
-  const Bytes words = filter.WordsLittleEndian();
-  Assign(envelope.mutable_data(), words);
+  filter.WriteWordsLittleEndian(envelope.mutable_data());
   envelope.set_capacity(filter.capacity());
   envelope.set_error_rate(static_cast<std::uint64_t>(scaled));  // truncates, like nim-sds
   envelope.set_k_hashes(filter.k());
@@ -79,11 +82,21 @@ Result<Bytes> EncodeBloomEnvelope(const BloomFilter& filter) {
 
   const std::size_t size = envelope.ByteSizeLong();
   if (size > kMaxNimMessageBytes) return EncodeError("bloom filter too large");
-  Bytes out(size);
-  if (!envelope.SerializeToArray(out.data(), static_cast<int>(size))) {
+  out->resize(size);
+  if (!envelope.SerializeToArray(out->data(), static_cast<int>(size))) {
     return EncodeError("bloom filter serialization failed");
   }
-  return out;
+  return {};
+}
+
+}  // namespace
+
+Result<Bytes> EncodeBloomEnvelope(const BloomFilter& filter) {
+  std::string blob;
+  if (Status written = SerializeBloomEnvelope(filter, &blob); !written) {
+    return std::unexpected(std::move(written.error()));
+  }
+  return Bytes(blob.begin(), blob.end());
 }
 
 Result<BloomFilter> DecodeBloomEnvelope(ByteView bytes) {
@@ -130,9 +143,9 @@ Result<Bytes> EncodeNim(const Message& message, const BloomFilter* bloom) {
   out.set_channel_id(message.channel_id);
   Assign(out.mutable_content(), message.content);
   if (bloom != nullptr) {
-    auto envelope = EncodeBloomEnvelope(*bloom);
-    if (!envelope) return std::unexpected(std::move(envelope.error()));
-    Assign(out.mutable_bloom_filter(), *envelope);
+    if (Status written = SerializeBloomEnvelope(*bloom, out.mutable_bloom_filter()); !written) {
+      return std::unexpected(std::move(written.error()));
+    }
   } else {
     out.mutable_bloom_filter();  // present and empty: `32 00`, like nim-sds master
   }
