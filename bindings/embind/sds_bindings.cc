@@ -8,6 +8,7 @@
 //   const received = rm.unwrap(sent.value, Date.now());
 //   for (const event of rm.takeEvents()) { ... }
 //   rm.delete();  // embind objects are freed explicitly
+//   core.contentMessageId(bytes)  // {ok, value: hex SHA-256}: @waku/sds's message id
 //
 // Results. Every method that can fail returns {ok: true, value} |
 // {ok: false, error: {kind, message}}, `kind` being sds::ErrorKindName. Bad
@@ -50,6 +51,7 @@
 #include <vector>
 
 #include "js_convert.h"
+#include "sds_convert.h"
 #include "sds/bytes.h"
 #include "sds/config.h"
 #include "sds/dialect.h"
@@ -57,6 +59,7 @@
 #include "sds/event.h"
 #include "sds/message.h"
 #include "sds/reliability_manager.h"
+#include "sds/sha256.h"
 
 namespace js_convert {
 
@@ -110,91 +113,7 @@ EMSCRIPTEN_DECLARE_VAL_TYPE(JsSyncResult)
 EMSCRIPTEN_DECLARE_VAL_TYPE(JsUnwrapResult)
 EMSCRIPTEN_DECLARE_VAL_TYPE(JsCreateResult)
 EMSCRIPTEN_DECLARE_VAL_TYPE(JsEvents)
-
-constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
-
-Error InvalidArgument(std::string message) {
-  return Error{ErrorKind::kInvalidArgument, std::move(message)};
-}
-
-// Reads a call's JS arguments into C++ values and keeps the first problem.
-// After one, the readers return empty values and the caller returns error()
-// without calling the engine.
-class ArgReader {
- public:
-  explicit ArgReader(bool reentered) {
-    if (reentered) Fail("the manager was called from inside its retrieval hint provider");
-  }
-
-  bool ok() const { return !error_.has_value(); }
-  const Error& error() const { return *error_; }
-
-  void Fail(std::string message) {
-    if (ok()) error_ = InvalidArgument(std::move(message));
-  }
-
-  std::string String(const val& value, std::string_view name) {
-    if (value.isString()) return value.as<std::string>();
-    Fail(std::string(name) + " must be a string");
-    return {};
-  }
-
-  std::vector<std::string> Strings(const val& value, std::string_view name) {
-    std::vector<std::string> strings;
-    if (!value.isArray()) {
-      Fail(std::string(name) + " must be an array of strings");
-      return strings;
-    }
-    const auto count = value["length"].as<unsigned>();
-    for (unsigned i = 0; i < count; ++i) {
-      strings.push_back(String(value[i], std::string(name) + "[" + std::to_string(i) + "]"));
-    }
-    return strings;
-  }
-
-  Bytes ByteArray(const val& value, std::string_view name) {
-    if (js_convert::IsUint8Array(value)) return BytesFromJs(value);
-    Fail(std::string(name) + " must be a Uint8Array");
-    return {};
-  }
-
-  // A JS number that is a safe integer within T's range.
-  template <class T>
-  T Integer(const val& value, std::string_view name) {
-    using Limits = std::numeric_limits<T>;
-    const double low = std::max(static_cast<double>(Limits::min()), -kMaxSafeInteger);
-    const double high = std::min(static_cast<double>(Limits::max()), kMaxSafeInteger);
-    if (value.isNumber()) {
-      const double number = value.as<double>();
-      const bool integral = std::isfinite(number) && std::trunc(number) == number;
-      if (integral && number >= low && number <= high) return static_cast<T>(number);
-    }
-    if (low == -kMaxSafeInteger && high == kMaxSafeInteger) {
-      Fail(std::string(name) + " must be a safe integer");
-    } else {
-      Fail(std::string(name) + " must be an integer from " +
-           std::to_string(static_cast<std::int64_t>(low)) + " to " +
-           std::to_string(static_cast<std::int64_t>(high)));
-    }
-    return {};
-  }
-
-  std::int64_t Time(const val& value, std::string_view name) {
-    return Integer<std::int64_t>(value, name);
-  }
-
-  double Number(const val& value, std::string_view name) {
-    if (value.isNumber()) {
-      const double number = value.as<double>();
-      if (std::isfinite(number)) return number;
-    }
-    Fail(std::string(name) + " must be a finite number");
-    return {};
-  }
-
- private:
-  std::optional<Error> error_;
-};
+EMSCRIPTEN_DECLARE_VAL_TYPE(JsStringResult)
 
 template <class JsType>
 JsType Refused(const ArgReader& args) {
@@ -279,6 +198,7 @@ struct ConfigField {
 };
 
 std::string NumberTs() { return "number"; }
+std::string BooleanTs() { return "boolean"; }
 
 template <auto Member>
 void ReadInteger(ArgReader& args, const val& value, const std::string& name, Config& config) {
@@ -288,6 +208,11 @@ void ReadInteger(ArgReader& args, const val& value, const std::string& name, Con
 
 void ReadErrorRate(ArgReader& args, const val& value, const std::string& name, Config& config) {
   config.bloom_filter_error_rate = args.Number(value, name);
+}
+
+void ReadContentAddressedIds(ArgReader& args, const val& value, const std::string& name,
+                             Config& config) {
+  config.content_addressed_ids = args.Boolean(value, name);
 }
 
 void ReadDialect(ArgReader& args, const val& value, const std::string& name, Config& config) {
@@ -316,12 +241,15 @@ constexpr ConfigField kConfigFields[] = {
     {"maxRepairRequests", &NumberTs, &ReadInteger<&Config::max_repair_requests>},
     {"repairSweepIntervalMs", &NumberTs, &ReadInteger<&Config::repair_sweep_interval_ms>},
     {"dialect", &DialectTs, &ReadDialect},
+    {"contentAddressedIds", &BooleanTs, &ReadContentAddressedIds},
     {"possibleAcksThreshold", &NumberTs, &ReadInteger<&Config::possible_acks_threshold>},
     {"incomingBufferTimeoutMs", &NumberTs, &ReadInteger<&Config::incoming_buffer_timeout_ms>},
     {"maxIncomingBuffer", &NumberTs, &ReadInteger<&Config::max_incoming_buffer>},
     {"maxOutgoingBuffer", &NumberTs, &ReadInteger<&Config::max_outgoing_buffer>},
     {"maxRepairBuffer", &NumberTs, &ReadInteger<&Config::max_repair_buffer>},
 };
+
+}  // namespace
 
 // undefined and null mean the defaults, and so does a field set to undefined.
 Config ConfigFromJs(ArgReader& args, const val& object) {
@@ -350,6 +278,8 @@ Config ConfigFromJs(ArgReader& args, const val& object) {
   return config;
 }
 
+namespace {
+
 std::string ConfigTs() {
   std::string ts = "{";
   for (const ConfigField& field : kConfigFields) {
@@ -373,6 +303,8 @@ val EntriesToJs(const std::vector<HistoryEntry>& entries) {
   return array;
 }
 
+}  // namespace
+
 val UnwrapResultToJs(const UnwrapResult& result) {
   val object = val::object();
   object.set("channelId", result.channel_id);
@@ -384,6 +316,8 @@ val UnwrapResultToJs(const UnwrapResult& result) {
   object.set("missing", EntriesToJs(result.missing));
   return object;
 }
+
+namespace {
 
 val OptionalBytesToJs(const std::optional<Bytes>& bytes) {
   return bytes ? BytesToJs(*bytes) : val::null();
@@ -439,6 +373,8 @@ constexpr EventFieldSpec kEventFields[] = {
     {kCountField, "count", "number", [](const Event& e) { return val(e.count); }},
 };
 
+}  // namespace
+
 val EventToJs(const Event& event) {
   val object = val::object();
   object.set("type", std::string(EventKindName(event.kind)));
@@ -449,6 +385,8 @@ val EventToJs(const Event& event) {
   }
   return object;
 }
+
+namespace {
 
 // A union discriminated by `type`, one line per event type.
 std::string EventsTs() {
@@ -627,6 +565,15 @@ class JsReliabilityManager {
   bool in_hint_provider_ = false;
 };
 
+// The id @waku/sds gives `payload` (lowercase hex SHA-256), which a manager
+// with contentAddressedIds uses too.
+JsStringResult ContentMessageIdJs(JsBytes payload) {
+  ArgReader args(false);
+  Bytes bytes = args.ByteArray(payload, "payload");
+  if (!args.ok()) return Refused<JsStringResult>(args);
+  return JsStringResult(Success(val(ContentMessageId(bytes))));
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(sds) {
@@ -645,6 +592,9 @@ EMSCRIPTEN_BINDINGS(sds) {
   emscripten::register_type<JsUnwrapResult>(ResultTs(UnwrapResultTs()).c_str());
   emscripten::register_type<JsCreateResult>(ResultTs("ReliabilityManager").c_str());
   emscripten::register_type<JsEvents>(EventsTs().c_str());
+  emscripten::register_type<JsStringResult>(ResultTs("string").c_str());
+
+  emscripten::function("contentMessageId(payload)", &ContentMessageIdJs);
 
   emscripten::class_<JsReliabilityManager>("ReliabilityManager")
       .constructor(&JsReliabilityManager::NewWithDefaults)

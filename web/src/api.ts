@@ -3,7 +3,16 @@
  * they install).
  * @module
  */
-export { PersistencyError, PersistencyErrorEvent, persistencyErrorKinds, type PersistencyErrorKind, type PersistencyErrorOptions } from './errors.js';
+export {
+  PersistencyError,
+  PersistencyErrorEvent,
+  persistencyErrorKinds,
+  SdsError,
+  sdsErrorKinds,
+  type PersistencyErrorKind,
+  type PersistencyErrorOptions,
+  type SdsErrorKind,
+} from './errors.js';
 export * as keys from './keys.js';
 export type { KeyPart, KeyRange } from './keys.js';
 export { Job, type AnyListener, type BatchOp, type JobEventMap, type ListenerOptions, type ScanOptions, type ScanRange } from './job.js';
@@ -11,3 +20,21 @@ export { Persistency, type OpenJobOptions, type PersistencyOptions } from './per
 export { maxJobIdLength } from './job-id.js';
 export type { JournalMode, KvRow, StoreSettings } from './store-types.js';
 export type { HostFile } from './host-file.js';
+export {
+  ChannelErrorEvent,
+  ChannelEvent,
+  ReliableChannel,
+  type ChannelOptions,
+  type CloseChannelOptions,
+  type ReliableChannelEventMap,
+  type SendOptions,
+} from './reliable-channel.js';
+export type {
+  ChannelConfig,
+  ChannelEventDetails,
+  ChannelEventType,
+  Dialect,
+  HistoryEntry,
+  ReceiveResult,
+  SentMessage,
+} from './channel-types.js';

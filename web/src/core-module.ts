@@ -4,6 +4,8 @@
  * @module
  */
 import createSdsCore from '../wasm/dist/sds_core.mjs';
+import type { ChannelConfig, HistoryEntry, WireChannelEvent } from './channel-types.js';
+import type { SdsErrorKind } from './errors.js';
 import type { HostFile } from './host-file.js';
 import type { WireError, WireOp } from './protocol.js';
 import type { JournalMode, KvRow } from './store-types.js';
@@ -47,6 +49,47 @@ export interface CoreStore {
   delete(): void;
 }
 
+/** The result shape of the SDS bindings: errors carry an SDS engine error kind. */
+export type CoreSdsResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: { readonly kind: SdsErrorKind; readonly message: string } };
+
+/** What the engine reports about a received message (`UnwrapResult`). */
+export interface CoreUnwrapResult {
+  /** The message's channel. */
+  readonly channelId: string;
+  /** The message's id. */
+  readonly messageId: string;
+  /** Content, sync or ephemeral message. */
+  readonly kind: 'content' | 'sync' | 'ephemeral';
+  /** The dialect it was written in. */
+  readonly dialect: 'nim' | 'spec';
+  /** Received before. */
+  readonly duplicate: boolean;
+  /** Its content. */
+  readonly content: Uint8Array;
+  /** Dependencies not yet delivered. */
+  readonly missing: HistoryEntry[];
+}
+
+/** One SDS channel persisted in a store (`ChannelHost`, bindings/embind/channel_bindings.cc). */
+export interface CoreChannelHost {
+  /** Wraps `payload` as message `messageId` sent at `nowMs`: the bytes to broadcast. */
+  send(payload: Uint8Array, messageId: string, nowMs: number): CoreSdsResult<Uint8Array>;
+  /** Processes received bytes. */
+  receive(bytes: Uint8Array, nowMs: number): CoreSdsResult<CoreUnwrapResult>;
+  /** Counts `messageIds` as delivered. */
+  markDependenciesMet(messageIds: readonly string[], nowMs: number): CoreSdsResult<undefined>;
+  /** Runs the periodic work that is due at `nowMs`. */
+  tick(nowMs: number): CoreSdsResult<undefined>;
+  /** The events queued since the last call, in order. */
+  takeEvents(): WireChannelEvent[];
+  /** Deletes the channel's state, in memory and in the store. */
+  remove(): CoreSdsResult<undefined>;
+  /** Frees the host (before its store is closed). */
+  delete(): void;
+}
+
 /** The module instance of one job worker. */
 export interface CoreModule {
   /** Files the `sds-host` VFS may open, keyed by the exact path SQLite asks for. */
@@ -57,6 +100,19 @@ export interface CoreModule {
   readonly SqliteStore: { open(path: string, options: CoreStoreOptions): CoreResult<CoreStore> };
   /** Checks a job id with the C++ rules. */
   validateJobId(id: string): CoreResult<undefined>;
+  /** Opens (restoring its state) SDS channel `channelId` over `store`, the job's own connection. */
+  readonly ChannelHost: {
+    open(
+      store: CoreStore,
+      channelId: string,
+      participantId: string,
+      config: ChannelConfig & { readonly dialect?: string },
+    ): CoreSdsResult<CoreChannelHost>;
+  };
+  /** The channel id of serialized SDS bytes (either dialect). */
+  messageChannelId(bytes: Uint8Array): CoreSdsResult<string>;
+  /** `@waku/sds`'s message id for `payload`: its lowercase hex SHA-256. */
+  contentMessageId(payload: Uint8Array): CoreSdsResult<string>;
 }
 
 /**

@@ -89,3 +89,62 @@ export class PersistencyErrorEvent extends Event {
     this.ops = ops;
   }
 }
+
+/**
+ * What went wrong in the SDS protocol engine. The names and their order match the C++
+ * `sds::ErrorKind` (nim-sds's `ReliabilityError`):
+ * - `InvalidArgument`: a bad argument (a message id already used, a channel option out of
+ *   range, bytes of another channel, a channel already open).
+ * - `OutOfMemory`: kept for compatibility; not produced.
+ * - `InternalError`: a broken invariant of the engine.
+ * - `SerializationError`: a message could not be encoded.
+ * - `DeserializationError`: received bytes are not a valid SDS message.
+ * - `MessageTooLarge`: the payload is over the engine's 1 MiB limit.
+ * - `PersistenceError`: the channel's state could not be read from or written to its job.
+ */
+export type SdsErrorKind =
+  | 'InvalidArgument'
+  | 'OutOfMemory'
+  | 'InternalError'
+  | 'SerializationError'
+  | 'DeserializationError'
+  | 'MessageTooLarge'
+  | 'PersistenceError';
+
+/** Every {@link SdsErrorKind}, in the order of the C++ enum. */
+export const sdsErrorKinds: readonly SdsErrorKind[] = Object.freeze([
+  'InvalidArgument',
+  'OutOfMemory',
+  'InternalError',
+  'SerializationError',
+  'DeserializationError',
+  'MessageTooLarge',
+  'PersistenceError',
+]);
+
+/** Returns `value` as an SDS error kind, or `undefined` when it is not one. */
+export function asSdsErrorKind(value: unknown): SdsErrorKind | undefined {
+  return sdsErrorKinds.find((kind) => kind === value);
+}
+
+/** The error a {@link ReliableChannel} rejects with when the SDS engine refuses a call. */
+export class SdsError extends Error {
+  /** What went wrong. */
+  readonly kind: SdsErrorKind;
+
+  /**
+   * @param kind - what went wrong
+   * @param message - a human-readable description
+   * @param options - the cause, if any
+   */
+  constructor(kind: SdsErrorKind, message: string, options: { readonly cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SdsError';
+    this.kind = kind;
+  }
+
+  /** `SdsError(<kind>: <message>)`, as the C++ `sds::Error::ToString`. */
+  override toString(): string {
+    return `SdsError(${this.kind}: ${this.message})`;
+  }
+}

@@ -4,10 +4,11 @@
  * @module
  */
 import { asyncDispose } from './dispose.js';
-import { PersistencyError, PersistencyErrorEvent } from './errors.js';
+import { PersistencyError, PersistencyErrorEvent, SdsError } from './errors.js';
 import { prefixRange } from './keys.js';
 import type { JobLock, JobWorker, Platform } from './platform/platform.js';
-import { errorFromWire, type JobRequest, type JobResponse, type ReplyingType, type ReplyValues, type WireOp } from './protocol.js';
+import { anyErrorFromWire, errorFromWire, type JobRequest, type JobResponse, type ReplyingType, type ReplyValues, type WireOp } from './protocol.js';
+import { ReliableChannel, type ChannelCall, type ChannelOptions, type ChannelSink } from './reliable-channel.js';
 import type { KvRow, StoreSettings } from './store-types.js';
 
 /** One operation of an atomic {@link Job.batch}. */
@@ -78,7 +79,7 @@ type RequestBody = Exclude<JobRequest, { type: 'write' }> extends infer R ? (R e
 
 interface Outstanding {
   resolve(value: ReplyValues[ReplyingType]): void;
-  reject(error: PersistencyError): void;
+  reject(error: PersistencyError | SdsError): void;
 }
 
 // Writes issued in one turn are sent together; a buffer this large is sent at once.
@@ -169,6 +170,7 @@ export class Job extends EventTarget {
   readonly #lock: JobLock;
   readonly #onEnded: (job: Job) => void;
   readonly #replies = new Map<number, Outstanding>();
+  readonly #channels = new Map<string, ChannelSink>();
   #nextRequestId = 1;
   #writes: WireOp[][] = [];
   #bufferedBytes = 0;
@@ -278,6 +280,32 @@ export class Job extends EventTarget {
   }
 
   /**
+   * Opens SDS channel `channelId` on this job: its state is restored from the job's database
+   * (or starts empty) and kept there, one transaction per step, by the job's worker. Rejects
+   * with {@link SdsError} `InvalidArgument` for bad options or a channel already open on the job.
+   */
+  channel(channelId: string, options: ChannelOptions): Promise<ReliableChannel> {
+    try {
+      this.#ensureOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return ReliableChannel.open(
+      {
+        jobId: this.id,
+        call: <T extends ChannelCall['type']>(body: ChannelCall & { type: T }) => this.#call<T>(body as RequestBody & { type: T }),
+        attach: (id, sink) => {
+          if (this.#channels.has(id)) throw new SdsError('InvalidArgument', `channel ${id} is already open on job ${this.id}`);
+          this.#channels.set(id, sink);
+        },
+        detach: (id) => this.#channels.delete(id),
+      },
+      channelId,
+      options,
+    );
+  }
+
+  /**
    * Checks the database file (`PRAGMA integrity_check`) after every earlier write: resolves to
    * `"ok"`, or to SQLite's list of problems, one per line.
    */
@@ -379,10 +407,18 @@ export class Job extends EventTarget {
       this.dispatchEvent(new PersistencyErrorEvent(errorFromWire(message.error), message.ops));
       return;
     }
+    if (message.type === 'channelEvents') {
+      this.#channels.get(message.channelId)?.events(message.events);
+      return;
+    }
+    if (message.type === 'channelError') {
+      this.#channels.get(message.channelId)?.error(message.error);
+      return;
+    }
     const outstanding = this.#replies.get(message.id);
     this.#replies.delete(message.id);
     if (message.ok) outstanding?.resolve(message.value);
-    else outstanding?.reject(errorFromWire(message.error));
+    else outstanding?.reject(anyErrorFromWire(message.error));
   }
 
   async #shutDown(): Promise<void> {
@@ -413,6 +449,8 @@ export class Job extends EventTarget {
     if (unsent > 0) this.dispatchEvent(new PersistencyErrorEvent(reason, unsent));
     for (const outstanding of this.#replies.values()) outstanding.reject(reason);
     this.#replies.clear();
+    for (const channel of this.#channels.values()) channel.ended(reason);
+    this.#channels.clear();
     this.#lock.release();
     this.#onEnded(this);
   }

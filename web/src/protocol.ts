@@ -5,7 +5,8 @@
  * before it.
  * @module
  */
-import { asErrorKind, PersistencyError, type PersistencyErrorKind } from './errors.js';
+import type { ChannelConfig, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
+import { asErrorKind, asSdsErrorKind, PersistencyError, SdsError, type PersistencyErrorKind, type SdsErrorKind } from './errors.js';
 import type { KvRow, StoreSettings } from './store-types.js';
 
 /** The root value that gives every job a private in-memory database. */
@@ -19,8 +20,10 @@ export type WireOp =
 
 /** An error crossing the worker boundary. */
 export interface WireError {
-  /** What went wrong. */
-  readonly kind: PersistencyErrorKind;
+  /** What went wrong: a persistency error kind, or with `sds` an SDS engine error kind. */
+  readonly kind: PersistencyErrorKind | SdsErrorKind;
+  /** Present (true) for an error of the SDS engine, which becomes an {@link SdsError}. */
+  readonly sds?: true;
   /** A human-readable description. */
   readonly message: string;
   /** The SQLite result code, or 0. */
@@ -47,6 +50,18 @@ export interface ReplyValues {
   flush: null;
   /** The job is closed (and no write failed since the previous flush). */
   close: null;
+  /** The channel is open in the worker (its state restored from the job). */
+  channelOpen: null;
+  /** The message was sent (its state committed). */
+  channelSend: SentMessage;
+  /** The received message was processed (its state committed). */
+  channelReceive: ReceiveResult;
+  /** The ids count as delivered (committed). */
+  channelMarkDelivered: null;
+  /** The periodic work that was due ran (committed). */
+  channelTick: null;
+  /** The channel is closed in the worker (its rows dropped too, with `remove`). */
+  channelClose: null;
 }
 
 /** The request types that are answered. */
@@ -84,18 +99,45 @@ export type JobRequest =
   /** Answered once every earlier write is committed, with the first write error since the previous flush. */
   | { readonly type: 'flush'; readonly id: number }
   /** Applies the queued writes, closes the database and its files, then answers like `flush`. */
-  | { readonly type: 'close'; readonly id: number };
+  | { readonly type: 'close'; readonly id: number }
+  /**
+   * Opens SDS channel `channelId` on the job, restoring its state. `tickIntervalMs` > 0 runs
+   * its periodic work on the worker's timer with the worker's clock.
+   */
+  | {
+      readonly type: 'channelOpen';
+      readonly id: number;
+      readonly channelId: string;
+      readonly participantId: string;
+      readonly config: ChannelConfig & { readonly dialect?: string };
+      readonly tickIntervalMs: number;
+    }
+  /**
+   * An SDS step on an open channel. `now` is the time in ms to run it at; null means the
+   * worker's clock. An empty `messageId` lets the worker choose one.
+   */
+  | { readonly type: 'channelSend'; readonly id: number; readonly channelId: string; readonly payload: Uint8Array; readonly messageId: string; readonly now: number | null }
+  | { readonly type: 'channelReceive'; readonly id: number; readonly channelId: string; readonly bytes: Uint8Array; readonly now: number | null }
+  | { readonly type: 'channelMarkDelivered'; readonly id: number; readonly channelId: string; readonly messageIds: readonly string[]; readonly now: number | null }
+  | { readonly type: 'channelTick'; readonly id: number; readonly channelId: string; readonly now: number | null }
+  /** Stops the channel's timer and frees it; with `remove`, also deletes its state from the job. */
+  | { readonly type: 'channelClose'; readonly id: number; readonly channelId: string; readonly remove: boolean };
 
 /** Messages from a job worker. */
 export type JobResponse =
   | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: ReplyValues[ReplyingType] }
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: WireError }
   /** A fire-and-forget write failed; none of its `ops` operations was applied. */
-  | { readonly type: 'writeFailed'; readonly error: WireError; readonly ops: number };
+  | { readonly type: 'writeFailed'; readonly error: WireError; readonly ops: number }
+  /** Events of an SDS channel, in order; posted after their step committed and before its reply. */
+  | { readonly type: 'channelEvents'; readonly channelId: string; readonly events: readonly WireChannelEvent[] }
+  /** Periodic work of a channel (run on the worker's timer) failed. */
+  | { readonly type: 'channelError'; readonly channelId: string; readonly error: WireError };
 
-/** The wire form of any thrown value; non-persistency errors become `Backend`. */
+/** The wire form of any thrown value; errors that are neither persistency nor SDS errors become `Backend`. */
 export function errorToWire(error: unknown): WireError {
   if (error instanceof PersistencyError) return { kind: error.kind, message: error.message, code: error.code };
+  if (error instanceof SdsError) return { kind: error.kind, message: error.message, code: 0, sds: true };
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { kind: 'Backend', message, code: 0 };
 }
@@ -103,4 +145,10 @@ export function errorToWire(error: unknown): WireError {
 /** A {@link PersistencyError} from its wire form; unknown kinds become `Backend`. */
 export function errorFromWire(error: WireError): PersistencyError {
   return new PersistencyError(asErrorKind(error.kind) ?? 'Backend', error.message, { code: error.code });
+}
+
+/** An {@link SdsError} or a {@link PersistencyError} from its wire form. */
+export function anyErrorFromWire(error: WireError): SdsError | PersistencyError {
+  if (error.sds === true) return new SdsError(asSdsErrorKind(error.kind) ?? 'InternalError', error.message);
+  return errorFromWire(error);
 }

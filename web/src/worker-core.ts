@@ -1,10 +1,11 @@
 /**
  * What a job worker does, independent of where it runs: on `open` it instantiates the wasm
  * module and opens the job's store; then it serves requests strictly in arrival order. Writes
- * queued back to back are committed together as one transaction; a read, flush or close first
- * commits every write received before it.
+ * queued back to back are committed together as one transaction; a read, flush, close or SDS
+ * channel step (and a channel's timer tick) first commits every write received before it.
  * @module
  */
+import { ChannelServer } from './channel-server.js';
 import { loadCore, type CoreModule, type CoreResult, type CoreStore, type CoreStoreOptions } from './core-module.js';
 import { PersistencyError } from './errors.js';
 import type { HostFile } from './host-file.js';
@@ -42,6 +43,12 @@ export interface WorkerEndpoint {
   scheduleDrain(task: () => void): void;
 }
 
+// A channel's timer fired: its periodic work runs in order with everything else.
+interface TimerTick {
+  readonly type: 'channelTimer';
+  readonly channelId: string;
+}
+
 function unwrap<T>(result: CoreResult<T>): T {
   if (!result.ok) throw errorFromWire(result.error);
   return result.value;
@@ -49,9 +56,10 @@ function unwrap<T>(result: CoreResult<T>): T {
 
 class JobServer {
   private module: CoreModule | undefined;
-  private readonly queue: JobRequest[] = [];
+  private readonly queue: (JobRequest | TimerTick)[] = [];
   private pending: (readonly WireOp[])[] = [];
   private store: CoreStore | undefined;
+  private channels: ChannelServer | undefined;
   private files: string[] = [];
   private firstWriteError: WireError | undefined;
   // Set after the wasm module trapped: its state can no longer be trusted.
@@ -65,7 +73,7 @@ class JobServer {
     private readonly fileSystem: JobFileSystem,
   ) {}
 
-  receive(request: JobRequest): void {
+  receive(request: JobRequest | TimerTick): void {
     this.queue.push(request);
     this.pump();
   }
@@ -90,7 +98,7 @@ class JobServer {
     }
   }
 
-  private handle(request: Exclude<JobRequest, { type: 'write' }>): void {
+  private handle(request: Exclude<JobRequest | TimerTick, { type: 'write' }>): void {
     switch (request.type) {
       case 'open':
         this.busy = true;
@@ -128,6 +136,39 @@ class JobServer {
       case 'count':
         this.serve(request.id, (store) => store.count(request.category, request.start, request.stop));
         return;
+      case 'channelOpen':
+        this.serveChannel(request.id, (channels, store) => {
+          channels.open(store, request);
+          return null;
+        });
+        return;
+      case 'channelSend':
+        this.serveChannel(request.id, (channels) => channels.send(request));
+        return;
+      case 'channelReceive':
+        this.serveChannel(request.id, (channels) => channels.receive(request));
+        return;
+      case 'channelMarkDelivered':
+        this.serveChannel(request.id, (channels) => {
+          channels.markDelivered(request);
+          return null;
+        });
+        return;
+      case 'channelTick':
+        this.serveChannel(request.id, (channels) => {
+          channels.tick(request.channelId, request.now ?? Date.now());
+          return null;
+        });
+        return;
+      case 'channelClose':
+        this.serveChannel(request.id, (channels) => {
+          channels.close(request.channelId, request.remove);
+          return null;
+        });
+        return;
+      case 'channelTimer':
+        this.timerTick(request.channelId);
+        return;
     }
   }
 
@@ -137,6 +178,10 @@ class JobServer {
     }
     const core = await loadCore(wasm);
     this.module = core;
+    this.channels = new ChannelServer(core, {
+      post: (message, transfer) => this.endpoint.post(message, transfer),
+      timerFired: (channelId) => this.receive({ type: 'channelTimer', channelId }),
+    });
     unwrap(core.validateJobId(jobId));
     if (root === inMemoryRoot) {
       this.store = unwrap(core.SqliteStore.open(inMemoryRoot, settings));
@@ -163,6 +208,8 @@ class JobServer {
     const store = this.store;
     this.store = undefined;
     try {
+      // The channels share the store's connection: they go first.
+      this.channels?.closeAll();
       store?.delete();
       return undefined;
     } catch (error) {
@@ -238,6 +285,22 @@ class JobServer {
     else this.fail(id, result.error);
   }
 
+  // Runs a channel call (which throws SdsError or PersistencyError) and answers with its value.
+  private serveChannel<T extends ReplyValues[keyof ReplyValues]>(id: number, action: (channels: ChannelServer, store: CoreStore) => T): void {
+    this.serve(id, (store) => {
+      if (this.channels === undefined) throw new PersistencyError('Closed', 'the job is not open in this worker');
+      return { ok: true, value: action(this.channels, store) };
+    });
+  }
+
+  // Periodic work on the worker's clock; a failure is reported as the channel's error.
+  private timerTick(channelId: string): void {
+    const channels = this.channels;
+    if (channels === undefined || !channels.has(channelId)) return;
+    const result = this.call(() => ({ ok: true, value: channels.tick(channelId, Date.now()) }));
+    if (!result.ok) this.endpoint.post({ type: 'channelError', channelId, error: result.error }, []);
+  }
+
   private reply(id: number, value: ReplyValues[keyof ReplyValues]): void {
     this.endpoint.post({ type: 'reply', id, ok: true, value }, transferableBuffers(value));
   }
@@ -253,6 +316,7 @@ function transferableBuffers(value: ReplyValues[keyof ReplyValues]): ArrayBuffer
     bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : [];
   if (value instanceof Uint8Array) return own(value);
   if (Array.isArray(value)) return value.flatMap((row) => [...own(row.key), ...own(row.payload)]);
+  if (value !== null && typeof value === 'object' && 'bytes' in value) return own(value.bytes);
   return [];
 }
 

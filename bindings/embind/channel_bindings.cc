@@ -1,0 +1,148 @@
+// embind glue for reliable channels: one SDS channel whose state lives in a
+// job's database, next to the job's rows. A job's worker opens a host per
+// channel over the job's own store (the database's only connection), so every
+// engine step commits through channels::ChannelStore in one transaction on
+// that connection. No protocol logic lives here.
+//
+//   const opened = core.ChannelHost.open(store, 'room', 'alice', {dialect: 'spec'});
+//   const host = opened.value;
+//   host.send(content, 'message-1', Date.now());    // {ok, value: bytes}
+//   host.receive(bytes, Date.now());                // {ok, value: unwrap result}
+//   host.markDependenciesMet(['message-0'], Date.now());
+//   host.tick(Date.now());
+//   for (const event of host.takeEvents()) { ... }  // as ReliabilityManager's
+//   host.remove();                                  // drops the channel's rows
+//   host.delete();                                  // frees the host (before the store)
+//   core.messageChannelId(bytes)                    // {ok, value: channel id}
+//
+// Results, events, config objects and times are those of sds_bindings.cc.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "channels/channel_store.h"
+#include "channels/store_kv.h"
+#include "js_convert.h"
+#include "js_store.h"
+#include "sds/dialect.h"
+#include "sds/reliability_manager.h"
+#include "sds_convert.h"
+
+namespace sds::bindings {
+namespace {
+
+using emscripten::val;
+using js_convert::BytesToJs;
+using js_convert::Failure;
+using js_convert::StatusToJs;
+using js_convert::Success;
+using js_convert::ToJs;
+
+// A manager for one channel, persisted in the store it was opened over. Not
+// movable: the engine points at the ChannelStore next to it.
+class JsChannelHost {
+ public:
+  JsChannelHost(std::shared_ptr<persistency::SqliteStore> store, ChannelId channel,
+                ParticipantId participant_id, Config config)
+      : store_(std::move(store)),
+        persistence_(std::make_unique<channels::StoreKv>(*store_)),
+        engine_(std::move(participant_id), std::move(config), &persistence_),
+        channel_(std::move(channel)) {}
+  JsChannelHost(const JsChannelHost&) = delete;
+  JsChannelHost& operator=(const JsChannelHost&) = delete;
+
+  // Restores the channel's persisted state (or starts it empty).
+  static val Open(const persistency::bindings::JsStore& store, const val& channel_id,
+                  const val& participant_id, const val& config) {
+    ArgReader args(false);
+    std::string channel = args.String(channel_id, "channelId");
+    std::string participant = args.String(participant_id, "participantId");
+    Config parsed = ConfigFromJs(args, config);
+    if (!args.ok()) return Failure(args.error());
+    if (Status valid = ValidateConfig(parsed); !valid) return Failure(valid.error());
+    auto host = std::make_unique<JsChannelHost>(store.store(), std::move(channel),
+                                                std::move(participant), std::move(parsed));
+    if (Status loaded = host->engine_.EnsureChannel(host->channel_); !loaded) {
+      return Failure(loaded.error());
+    }
+    return Success(val(std::move(host)));
+  }
+
+  val Send(const val& content, const val& message_id, const val& now_ms) {
+    ArgReader args(false);
+    Bytes bytes = args.ByteArray(content, "payload");
+    std::string id = args.String(message_id, "messageId");
+    std::int64_t now = args.Time(now_ms, "nowMs");
+    if (!args.ok()) return Failure(args.error());
+    return ToJs(engine_.Wrap(channel_, bytes, id, now), BytesToJs);
+  }
+
+  val Receive(const val& message, const val& now_ms) {
+    ArgReader args(false);
+    Bytes bytes = args.ByteArray(message, "bytes");
+    std::int64_t now = args.Time(now_ms, "nowMs");
+    if (!args.ok()) return Failure(args.error());
+    return ToJs(engine_.Unwrap(bytes, now), UnwrapResultToJs);
+  }
+
+  val MarkDependenciesMet(const val& message_ids, const val& now_ms) {
+    ArgReader args(false);
+    std::vector<MessageId> ids = args.Strings(message_ids, "messageIds");
+    std::int64_t now = args.Time(now_ms, "nowMs");
+    if (!args.ok()) return Failure(args.error());
+    return StatusToJs(engine_.MarkDependenciesMet(channel_, ids, now));
+  }
+
+  val Tick(const val& now_ms) {
+    ArgReader args(false);
+    std::int64_t now = args.Time(now_ms, "nowMs");
+    if (!args.ok()) return Failure(args.error());
+    engine_.Tick(now);
+    return Success();
+  }
+
+  val TakeEvents() {
+    val events = val::array();
+    for (const Event& event : engine_.TakeEvents()) events.call<void>("push", EventToJs(event));
+    return events;
+  }
+
+  // Drops the channel's state, in memory and in the database.
+  val Remove() { return StatusToJs(engine_.RemoveChannel(channel_)); }
+
+ private:
+  std::shared_ptr<persistency::SqliteStore> store_;
+  channels::ChannelStore persistence_;
+  ReliabilityManager engine_;
+  ChannelId channel_;
+};
+
+// The channel a serialized message (either dialect) belongs to.
+val MessageChannelIdJs(const val& message) {
+  ArgReader args(false);
+  Bytes bytes = args.ByteArray(message, "bytes");
+  if (!args.ok()) return Failure(args.error());
+  Result<Dialect> dialect = DetectDialect(bytes);
+  if (!dialect) return Failure(dialect.error());
+  return ToJs(PeekChannelId(bytes, *dialect), [](const std::string& id) { return val(id); });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(channels) {
+  emscripten::class_<JsChannelHost>("ChannelHost")
+      .class_function("open", &JsChannelHost::Open)
+      .function("send", &JsChannelHost::Send)
+      .function("receive", &JsChannelHost::Receive)
+      .function("markDependenciesMet", &JsChannelHost::MarkDependenciesMet)
+      .function("tick", &JsChannelHost::Tick)
+      .function("takeEvents", &JsChannelHost::TakeEvents)
+      .function("remove", &JsChannelHost::Remove);
+  emscripten::function("messageChannelId", &MessageChannelIdJs);
+}
+
+}  // namespace sds::bindings
