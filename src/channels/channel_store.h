@@ -17,7 +17,9 @@
 // what surfaces: a failed Commit leaves the disk as it was, and the engine
 // merges the delta into its next step's Commit.
 //
-// Not thread-safe: one manager drives it. One ChannelStore per database.
+// Not thread-safe: one manager drives it. Several stores may share a
+// database (the job worker keeps one per channel), but two stores must never
+// drive the same channel.
 #pragma once
 
 #include <cstdint>
