@@ -10,7 +10,8 @@
 //   host.receive(bytes, Date.now());                // {ok, value: unwrap result}
 //   host.markDependenciesMet(['message-0'], Date.now());
 //   host.tick(Date.now());
-//   for (const event of host.takeEvents()) { ... }  // as ReliabilityManager's
+//   for (const event of host.takeEvents()) { ... }  // as ReliabilityManager's, delivered + seq
+//   host.log(afterSeq, limit);  // {ok, value: [{messageId, senderId, lamport, content, seq}]}
 //   host.remove();                                  // drops the channel's rows
 //   host.delete();                                  // frees the host (before the store)
 //   core.messageChannelId(bytes)                    // {ok, value: channel id}
@@ -19,6 +20,9 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -105,10 +109,38 @@ class JsChannelHost {
     return Success();
   }
 
+  // The engine's events; a delivered one also carries its log seq (see Log).
   val TakeEvents() {
     val events = val::array();
-    for (const Event& event : engine_.TakeEvents()) events.call<void>("push", EventToJs(event));
+    for (const Event& event : engine_.TakeEvents()) {
+      val object = EventToJs(event);
+      if (event.kind == EventKind::kDelivered) object.set("seq", static_cast<double>(event.seq));
+      events.call<void>("push", object);
+    }
     return events;
+  }
+
+  // The logged messages (delivered and own) with a seq above `after_seq`,
+  // oldest first, at most `limit`.
+  val Log(const val& after_seq, const val& limit) const {
+    ArgReader args(false);
+    const auto after = args.Integer<std::uint64_t>(after_seq, "after");
+    const auto count = args.Integer<std::uint64_t>(limit, "limit");
+    if (!args.ok()) return Failure(args.error());
+    const Channel* channel = engine_.FindChannel(channel_);
+    if (channel == nullptr) return Failure(InvalidArgument("channel " + channel_ + " was removed"));
+    const auto capped = static_cast<std::size_t>(std::min<std::uint64_t>(count, SIZE_MAX));
+    val entries = val::array();
+    for (const LoggedMessage& logged : channel->LoggedAfter(after, capped)) {
+      val entry = val::object();
+      entry.set("messageId", logged.message.message_id);
+      entry.set("senderId", logged.message.sender_id);
+      entry.set("lamport", static_cast<double>(logged.message.lamport_timestamp.value_or(0)));
+      entry.set("content", BytesToJs(logged.message.content));
+      entry.set("seq", static_cast<double>(logged.seq));
+      entries.call<void>("push", entry);
+    }
+    return Success(entries);
   }
 
   // Drops the channel's state, in memory and in the database.
@@ -141,6 +173,7 @@ EMSCRIPTEN_BINDINGS(channels) {
       .function("markDependenciesMet", &JsChannelHost::MarkDependenciesMet)
       .function("tick", &JsChannelHost::Tick)
       .function("takeEvents", &JsChannelHost::TakeEvents)
+      .function("log", &JsChannelHost::Log)
       .function("remove", &JsChannelHost::Remove);
   emscripten::function("messageChannelId", &MessageChannelIdJs);
 }

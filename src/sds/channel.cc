@@ -75,10 +75,11 @@ const LoggedMessage* Channel::FindLogged(const MessageId& id) const {
   return found == log_.end() ? nullptr : &found->second;
 }
 
-void Channel::AppendToLog(Message message) {
+std::uint64_t Channel::AppendToLog(Message message) {
   message.bloom_filter.reset();
   MessageId id = message.message_id;
-  LoggedMessage logged{next_seq_++, std::move(message)};
+  const std::uint64_t seq = next_seq_++;
+  LoggedMessage logged{seq, std::move(message)};
   Record(delta_.log, id, logged);
   log_order_.push_back(id);
   log_.insert_or_assign(std::move(id), std::move(logged));
@@ -88,6 +89,21 @@ void Channel::AppendToLog(Message message) {
     log_.erase(evicted);
     Record(delta_.log, std::move(evicted), std::nullopt);
   }
+  return seq;
+}
+
+std::vector<LoggedMessage> Channel::LoggedAfter(std::uint64_t after, std::size_t limit) const {
+  // log_order_ is in seq order: appends take ever larger seqs, and a restore
+  // receives the log sorted by seq.
+  auto first = std::ranges::upper_bound(log_order_, after, {},
+                                        [this](const MessageId& id) { return log_.at(id).seq; });
+  const auto available = static_cast<std::size_t>(log_order_.end() - first);
+  std::vector<LoggedMessage> logged;
+  logged.reserve(std::min(limit, available));
+  for (auto it = first; it != log_order_.end() && logged.size() < limit; ++it) {
+    logged.push_back(log_.at(*it));
+  }
+  return logged;
 }
 
 std::vector<HistoryEntry> Channel::RecentEntries(std::size_t count) const {

@@ -35,8 +35,13 @@ class Channel {
   // The local log, oldest first.
   bool IsLogged(const MessageId& id) const { return log_.contains(id); }
   const LoggedMessage* FindLogged(const MessageId& id) const;
-  // Appends to the log, evicting the oldest beyond the configured maximum.
-  void AppendToLog(Message message);
+  // Appends to the log, evicting the oldest beyond the configured maximum;
+  // returns the message's seq.
+  std::uint64_t AppendToLog(Message message);
+  // The logged messages with a seq above `after`, oldest (lowest seq) first,
+  // at most `limit`. Seqs grow along the log, so this is a binary search
+  // plus the copies: O(log n + result).
+  std::vector<LoggedMessage> LoggedAfter(std::uint64_t after, std::size_t limit) const;
   // The newest `count` logged messages' entries, oldest first.
   std::vector<HistoryEntry> RecentEntries(std::size_t count) const;
   std::vector<MessageId> LogIds() const;

@@ -33,6 +33,7 @@ struct Event {
   ParticipantId sender_id;       // kDelivered
   std::uint64_t lamport = 0;     // kDelivered
   Bytes content;                 // kDelivered
+  std::uint64_t seq = 0;         // kDelivered: the message's LoggedMessage::seq
   std::vector<HistoryEntry> entries;  // kMissing, kIrretrievablyLost
   Bytes bytes;                   // kResend, kRepairReady, kSyncReady
   int count = 0;                 // kPossiblyAcknowledged: hits so far; kResend: attempt

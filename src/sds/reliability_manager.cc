@@ -319,7 +319,7 @@ void ReliabilityManager::Deliver(Channel& channel, Message message) {
   event.sender_id = message.sender_id;
   event.lamport = message.lamport_timestamp.value_or(0);
   event.content = message.content;
-  channel.AppendToLog(std::move(message));
+  event.seq = channel.AppendToLog(std::move(message));
   Emit(std::move(event));
 }
 

@@ -26,6 +26,7 @@ export {
   ReliableChannel,
   type ChannelOptions,
   type CloseChannelOptions,
+  type LogOptions,
   type ReliableChannelEventMap,
   type SendOptions,
 } from './reliable-channel.js';
@@ -35,6 +36,7 @@ export type {
   ChannelEventType,
   Dialect,
   HistoryEntry,
+  LoggedDelivery,
   ReceiveResult,
   SentMessage,
 } from './channel-types.js';

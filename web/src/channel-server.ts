@@ -6,7 +6,7 @@
  * {@link SdsError} or {@link PersistencyError}; the job server orders them with its other work.
  * @module
  */
-import type { ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
+import type { LoggedDelivery, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
 import type { CoreChannelHost, CoreModule, CoreSdsResult, CoreStore } from './core-module.js';
 import { PersistencyError, SdsError, asSdsErrorKind } from './errors.js';
 import type { JobRequest, JobResponse } from './protocol.js';
@@ -15,6 +15,7 @@ type Request<T extends JobRequest['type']> = Extract<JobRequest, { type: T }>;
 
 interface OpenChannel {
   readonly host: CoreChannelHost;
+  readonly participantId: string;
   readonly contentAddressedIds: boolean;
   readonly timer: ReturnType<typeof setInterval> | undefined;
 }
@@ -63,7 +64,7 @@ export class ChannelServer {
     }
     const host = sdsValue(this.core.ChannelHost.open(store, channelId, participantId, config));
     const timer = tickIntervalMs > 0 ? setInterval(() => this.host.timerFired(channelId), tickIntervalMs) : undefined;
-    this.#channels.set(channelId, { host, contentAddressedIds: config.contentAddressedIds === true, timer });
+    this.#channels.set(channelId, { host, participantId, contentAddressedIds: config.contentAddressedIds === true, timer });
   }
 
   /** Wraps and commits an own message; its id is chosen here when the request has none. */
@@ -96,6 +97,13 @@ export class ChannelServer {
   /** Runs the channel's periodic work that is due at `now`. */
   tick(channelId: string, now: number): void {
     this.#step(channelId, this.#open(channelId), (host) => host.tick(now));
+  }
+
+  /** Lists the channel's log after seq `after` (read only: no step, no events). */
+  log(request: Request<'channelLog'>): LoggedDelivery[] {
+    const channel = this.#open(request.channelId);
+    const participantId = channel.participantId;
+    return sdsValue(channel.host.log(request.after, request.limit)).map((entry) => ({ ...entry, own: entry.senderId === participantId }));
   }
 
   /** Whether `channelId` is open. */

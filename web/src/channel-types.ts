@@ -84,10 +84,42 @@ export interface ReceiveResult {
   readonly missing: readonly HistoryEntry[];
 }
 
+/**
+ * A message of a channel's log, as {@link ReliableChannel.log} lists it: a delivered message or
+ * one of the participant's own (`own`), each committed before it was listed.
+ */
+export interface LoggedDelivery {
+  /** The message's id. */
+  readonly messageId: string;
+  /** Its sender. */
+  readonly senderId: string;
+  /** Whether this participant sent it (own messages are logged when sent, not delivered). */
+  readonly own: boolean;
+  /** Its lamport timestamp. */
+  readonly lamport: number;
+  /** Its content. */
+  readonly content: Uint8Array;
+  /**
+   * Its place in the log: larger for every later entry, also across restarts; a `delivered`
+   * event carries the same number.
+   */
+  readonly seq: number;
+}
+
 /** The fields of each channel event, by event type. */
 export interface ChannelEventDetails {
-  /** A received message is ready: its dependencies were delivered first. */
-  delivered: { readonly messageId: string; readonly senderId: string; readonly lamport: number; readonly content: Uint8Array };
+  /**
+   * A received message is ready: its dependencies were delivered first. `seq` is its place in
+   * the channel's log: remember the last one processed to catch up with
+   * {@link ReliableChannel.log} after a crash.
+   */
+  delivered: {
+    readonly messageId: string;
+    readonly senderId: string;
+    readonly lamport: number;
+    readonly content: Uint8Array;
+    readonly seq: number;
+  };
   /** An own message was cited in a peer's causal history (or hit `possibleAcksThreshold` bloom hits). */
   acknowledged: { readonly messageId: string };
   /** An own message was found in a peer's bloom filter; `count` is the hits so far. */

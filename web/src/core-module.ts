@@ -72,6 +72,20 @@ export interface CoreUnwrapResult {
   readonly missing: HistoryEntry[];
 }
 
+/** An entry of a channel's log, as `ChannelHost.log` returns it. */
+export interface CoreLogEntry {
+  /** The message's id. */
+  readonly messageId: string;
+  /** Its sender. */
+  readonly senderId: string;
+  /** Its lamport timestamp. */
+  readonly lamport: number;
+  /** Its content. */
+  readonly content: Uint8Array;
+  /** Its place in the log. */
+  readonly seq: number;
+}
+
 /** One SDS channel persisted in a store (`ChannelHost`, bindings/embind/channel_bindings.cc). */
 export interface CoreChannelHost {
   /** Wraps `payload` as message `messageId` sent at `nowMs`: the bytes to broadcast. */
@@ -84,6 +98,8 @@ export interface CoreChannelHost {
   tick(nowMs: number): CoreSdsResult<undefined>;
   /** The events queued since the last call, in order. */
   takeEvents(): WireChannelEvent[];
+  /** At most `limit` log entries with a seq above `afterSeq`, oldest first. */
+  log(afterSeq: number, limit: number): CoreSdsResult<CoreLogEntry[]>;
   /** Deletes the channel's state, in memory and in the store. */
   remove(): CoreSdsResult<undefined>;
   /** Frees the host (before its store is closed). */

@@ -5,7 +5,7 @@
  * before it.
  * @module
  */
-import type { ChannelConfig, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
+import type { ChannelConfig, LoggedDelivery, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
 import { asErrorKind, asSdsErrorKind, PersistencyError, SdsError, type PersistencyErrorKind, type SdsErrorKind } from './errors.js';
 import type { KvRow, StoreSettings } from './store-types.js';
 
@@ -62,6 +62,8 @@ export interface ReplyValues {
   channelTick: null;
   /** The channel is closed in the worker (its rows dropped too, with `remove`). */
   channelClose: null;
+  /** The log entries asked for, oldest first. */
+  channelLog: LoggedDelivery[];
 }
 
 /** The request types that are answered. */
@@ -121,7 +123,9 @@ export type JobRequest =
   | { readonly type: 'channelMarkDelivered'; readonly id: number; readonly channelId: string; readonly messageIds: readonly string[]; readonly now: number | null }
   | { readonly type: 'channelTick'; readonly id: number; readonly channelId: string; readonly now: number | null }
   /** Stops the channel's timer and frees it; with `remove`, also deletes its state from the job. */
-  | { readonly type: 'channelClose'; readonly id: number; readonly channelId: string; readonly remove: boolean };
+  | { readonly type: 'channelClose'; readonly id: number; readonly channelId: string; readonly remove: boolean }
+  /** Reads the channel's log: at most `limit` entries with a seq above `after`, oldest first. */
+  | { readonly type: 'channelLog'; readonly id: number; readonly channelId: string; readonly after: number; readonly limit: number };
 
 /** Messages from a job worker. */
 export type JobResponse =

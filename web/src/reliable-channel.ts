@@ -2,7 +2,7 @@
  * {@link ReliableChannel}: an SDS channel whose state lives in a job, run by the job's worker.
  * @module
  */
-import type { ChannelConfig, ChannelEventDetails, ChannelEventType, Dialect, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
+import type { ChannelConfig, ChannelEventDetails, ChannelEventType, Dialect, LoggedDelivery, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
 import { asyncDispose } from './dispose.js';
 import { PersistencyError, SdsError } from './errors.js';
 import type { AnyListener, ListenerOptions } from './job.js';
@@ -32,6 +32,14 @@ export interface ChannelOptions {
 export interface SendOptions {
   /** The message id (default: a random UUID; with `contentAddressedIds`, always the payload's hash). */
   readonly messageId?: string;
+}
+
+/** Options of {@link ReliableChannel.log}. */
+export interface LogOptions {
+  /** List only entries with a larger seq: the `seq` of the last `delivered` event processed (default 0: all). */
+  readonly after?: number;
+  /** At most this many entries (default: no limit beyond the log's `maxMessageHistory`). */
+  readonly limit?: number;
 }
 
 /** Options of {@link ReliableChannel.close}. */
@@ -260,6 +268,29 @@ export class ReliableChannel extends EventTarget {
    */
   async tick(now?: number): Promise<void> {
     await this.#request(() => ({ type: 'channelTick', now: now === undefined ? this.#now() : checkTime(now, 'now') }));
+  }
+
+  /**
+   * Lists the channel's log, oldest first: every message delivered (the `delivered` events'
+   * messages) and every own message sent, each with its `seq`, committed before it is listed.
+   * The log holds the newest `maxMessageHistory` messages.
+   *
+   * This closes the gap a crash leaves: a step commits before its `delivered` events reach the
+   * page, so when the worker or the page dies in between, receiving those messages again only
+   * reports `duplicate: true`. An application that remembers the `seq` of the last `delivered`
+   * event it processed calls `log({ after: lastSeq })` after reopening the channel and gets
+   * exactly the messages it missed (and its own sends, marked `own`), each once, in order.
+   * Runs after the calls issued before it.
+   */
+  log(options: LogOptions = {}): Promise<LoggedDelivery[]> {
+    return this.#request(() => {
+      if (typeof options !== 'object' || options === null) throw invalid('log options must be an object');
+      const after = options.after ?? 0;
+      const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+      if (!Number.isSafeInteger(after) || after < 0) throw invalid('after must be a non-negative integer');
+      if (!Number.isSafeInteger(limit) || limit < 0) throw invalid('limit must be a non-negative integer');
+      return { type: 'channelLog', after, limit };
+    });
   }
 
   /** Resolves once every earlier call of this channel has settled (each step is committed by then). */

@@ -6,11 +6,13 @@
  * @module
  */
 import { ChannelServer } from './channel-server.js';
+import type { LoggedDelivery } from './channel-types.js';
 import { loadCore, type CoreModule, type CoreResult, type CoreStore, type CoreStoreOptions } from './core-module.js';
 import { PersistencyError } from './errors.js';
 import type { HostFile } from './host-file.js';
 import { jobFileNames } from './platform/platform.js';
 import { errorFromWire, errorToWire, inMemoryRoot, type JobRequest, type JobResponse, type ReplyValues, type WireError, type WireOp } from './protocol.js';
+import type { KvRow } from './store-types.js';
 
 /**
  * How job databases are opened: through the `sds-host` VFS, in WAL mode with exclusive locking
@@ -166,6 +168,9 @@ class JobServer {
           return null;
         });
         return;
+      case 'channelLog':
+        this.serveChannel(request.id, (channels) => channels.log(request));
+        return;
       case 'channelTimer':
         this.timerTick(request.channelId);
         return;
@@ -315,7 +320,9 @@ function transferableBuffers(value: ReplyValues[keyof ReplyValues]): ArrayBuffer
   const own = (bytes: Uint8Array): ArrayBuffer[] =>
     bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : [];
   if (value instanceof Uint8Array) return own(value);
-  if (Array.isArray(value)) return value.flatMap((row) => [...own(row.key), ...own(row.payload)]);
+  if (Array.isArray(value)) {
+    return value.flatMap((item: KvRow | LoggedDelivery) => ('content' in item ? own(item.content) : [...own(item.key), ...own(item.payload)]));
+  }
   if (value !== null && typeof value === 'object' && 'bytes' in value) return own(value.bytes);
   return [];
 }
