@@ -29,4 +29,7 @@ node --test tests/web/
 echo "== browser runtime in headless Chromium (node --test)"
 node --test tests/browser/
 
+echo "== messaging node, transports, relay and the chat demo (node --test)"
+node --test tests/messaging/
+
 echo "== all suites passed in $((SECONDS - start)) s"

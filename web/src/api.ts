@@ -40,3 +40,14 @@ export type {
   ReceiveResult,
   SentMessage,
 } from './channel-types.js';
+export { createNode, MessagingNode, type NodeState, type SendRequest } from './node/messaging-node.js';
+export { MessagingError, type MessagingErrorKind } from './node/errors.js';
+export { NodeEvent, type MessageErrorReason, type NodeEventDetails, type NodeEventMap, type NodeEventType } from './node/events.js';
+export { maxContentTopicBytes, type ChannelsOverrides, type NodeConfig } from './node/config.js';
+export type { LoggedMessage, MessageStatus } from './node/message-log.js';
+export { TransportError, type ConnectionStatus, type Transport, type TransportErrorKind, type TransportListener } from './transports/transport.js';
+export { ImpairedTransport, seededRandom, type Impairment, type ImpairmentStats } from './transports/impairment.js';
+export { InProcessNetwork, InProcessTransport, type InProcessLink } from './transports/in-process.js';
+export { BroadcastChannelTransport, type BroadcastChannelTransportOptions } from './transports/broadcast-channel.js';
+export { WebSocketTransport, type WebSocketConstructor, type WebSocketLike, type WebSocketTransportOptions } from './transports/websocket.js';
+export { decodeRelayFrame, encodeRelayFrame, maxRelayTopicBytes, parseRelayControl, type RelayControl } from './transports/relay-frame.js';
