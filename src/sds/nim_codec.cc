@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "sds/dialect.h"
+#include "sds/codec_support.h"
 #include "sds_nim.pb.h"
 
 namespace sds {
@@ -14,24 +14,21 @@ namespace {
 
 namespace pb = ::sds::wire::nim;
 
-constexpr std::uint32_t kCausalHistoryField = 3;
-constexpr std::uint32_t kRepairRequestField = 13;
+using codec::Assign;
+using codec::ToBytes;
+
+constexpr codec::WireLimits kLimits{.dialect = "nim dialect",
+                                    .max_message_bytes = kMaxNimMessageBytes,
+                                    .max_entries = kMaxNimHistoryEntries,
+                                    .causal_history_field = 3,
+                                    .repair_request_field = 13};
 
 std::unexpected<Error> DecodeError(std::string message) {
-  return MakeError(ErrorKind::kDeserializationError, "nim dialect: " + std::move(message));
+  return codec::DecodeError(kLimits, std::move(message));
 }
 
 std::unexpected<Error> EncodeError(std::string message) {
-  return MakeError(ErrorKind::kSerializationError, "nim dialect: " + std::move(message));
-}
-
-void Assign(std::string* out, ByteView bytes) {
-  out->assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
-
-Bytes ToBytes(const std::string& s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()),
-               reinterpret_cast<const std::uint8_t*>(s.data()) + s.size());
+  return codec::EncodeError(kLimits, std::move(message));
 }
 
 void FillEntry(const HistoryEntry& entry, pb::NimHistoryEntry* out) {
@@ -152,44 +149,13 @@ Result<Bytes> EncodeNim(const Message& message, const BloomFilter* bloom) {
   if (!message.sender_id.empty()) out.set_sender_id(message.sender_id);
   out.mutable_repair_request()->Reserve(static_cast<int>(message.repair_request.size()));
   for (const auto& entry : message.repair_request) FillEntry(entry, out.add_repair_request());
-
-  const std::size_t size = out.ByteSizeLong();
-  if (size > kMaxNimMessageBytes) {
-    return EncodeError("message of " + std::to_string(size) + " bytes exceeds the limit of " +
-                       std::to_string(kMaxNimMessageBytes));
-  }
-  Bytes bytes(size);
-  if (!out.SerializeToArray(bytes.data(), static_cast<int>(size))) {
-    return EncodeError("serialization failed");
-  }
-  return bytes;
+  return codec::Serialize(out, kLimits);
 }
 
 Result<Message> DecodeNim(ByteView bytes) {
-  if (bytes.size() > kMaxNimMessageBytes) {
-    return DecodeError("message of " + std::to_string(bytes.size()) +
-                       " bytes exceeds the limit of " + std::to_string(kMaxNimMessageBytes));
+  if (Status ok = codec::CheckDecodable(bytes, kLimits); !ok) {
+    return std::unexpected(std::move(ok.error()));
   }
-
-  // Pre-scan of the top level: refuses malformed input and too many entries
-  // before protobuf allocates anything.
-  std::size_t history_count = 0;
-  std::size_t repair_count = 0;
-  {
-    wire::FieldReader reader(bytes);
-    wire::Field f;
-    while (reader.Next(f)) {
-      if (f.wire_type != wire::kLengthDelimited) continue;
-      if (f.number == kCausalHistoryField) ++history_count;
-      if (f.number == kRepairRequestField) ++repair_count;
-    }
-    if (reader.failed()) {
-      return DecodeError("malformed message at byte " + std::to_string(reader.offset()) + ": " +
-                         std::string(reader.error()));
-    }
-  }
-  if (history_count > kMaxNimHistoryEntries) return DecodeError("too many causal history entries");
-  if (repair_count > kMaxNimHistoryEntries) return DecodeError("too many repair request entries");
 
   pb::NimSdsMessage in;
   if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

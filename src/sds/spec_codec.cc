@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "sds/dialect.h"
+#include "sds/codec_support.h"
 #include "sds_spec.pb.h"
 
 namespace sds {
@@ -13,15 +13,21 @@ namespace {
 
 namespace pb = ::sds::wire::spec;
 
-constexpr std::uint32_t kCausalHistoryField = 11;
-constexpr std::uint32_t kRepairRequestField = 13;
+using codec::Assign;
+using codec::ToBytes;
+
+constexpr codec::WireLimits kLimits{.dialect = "spec dialect",
+                                    .max_message_bytes = kMaxSpecMessageBytes,
+                                    .max_entries = kMaxSpecHistoryEntries,
+                                    .causal_history_field = 11,
+                                    .repair_request_field = 13};
 
 std::unexpected<Error> DecodeError(std::string message) {
-  return MakeError(ErrorKind::kDeserializationError, "spec dialect: " + std::move(message));
+  return codec::DecodeError(kLimits, std::move(message));
 }
 
 std::unexpected<Error> EncodeError(std::string message) {
-  return MakeError(ErrorKind::kSerializationError, "spec dialect: " + std::move(message));
+  return codec::EncodeError(kLimits, std::move(message));
 }
 
 // Well-formed UTF-8 (what protobuf demands of proto3 strings): shortest
@@ -69,15 +75,6 @@ Status RequireUtf8(std::string_view text, const char* what) {
 Status CheckUtf8(std::string_view text, const char* what) {
   if (IsValidUtf8(text)) return {};
   return DecodeError(std::string(what) + " is not valid UTF-8");
-}
-
-void Assign(std::string* out, ByteView bytes) {
-  out->assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
-
-Bytes ToBytes(const std::string& s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()),
-               reinterpret_cast<const std::uint8_t*>(s.data()) + s.size());
 }
 
 Status FillEntries(const std::vector<HistoryEntry>& entries, const char* list,
@@ -132,26 +129,6 @@ void WriteBigEndianWords(const BloomFilter& filter, std::string* out) {
   }
 }
 
-// Refuses malformed input and too many entries before protobuf allocates.
-Status PreScan(ByteView bytes) {
-  std::size_t history_count = 0;
-  std::size_t repair_count = 0;
-  wire::FieldReader reader(bytes);
-  wire::Field f;
-  while (reader.Next(f)) {
-    if (f.wire_type != wire::kLengthDelimited) continue;
-    if (f.number == kCausalHistoryField) ++history_count;
-    if (f.number == kRepairRequestField) ++repair_count;
-  }
-  if (reader.failed()) {
-    return DecodeError("malformed message at byte " + std::to_string(reader.offset()) + ": " +
-                       std::string(reader.error()));
-  }
-  if (history_count > kMaxSpecHistoryEntries) return DecodeError("too many causal history entries");
-  if (repair_count > kMaxSpecHistoryEntries) return DecodeError("too many repair request entries");
-  return {};
-}
-
 }  // namespace
 
 bool IsSpecBloom(const BloomFilter& filter) {
@@ -200,25 +177,13 @@ Result<Bytes> EncodeSpec(const Message& message, const BloomFilter* bloom) {
     return std::unexpected(std::move(ok.error()));
   }
   if (!message.content.empty()) Assign(out.mutable_content(), message.content);
-
-  const std::size_t size = out.ByteSizeLong();
-  if (size > kMaxSpecMessageBytes) {
-    return EncodeError("message of " + std::to_string(size) + " bytes exceeds the limit of " +
-                       std::to_string(kMaxSpecMessageBytes));
-  }
-  Bytes bytes(size);
-  if (!out.SerializeToArray(bytes.data(), static_cast<int>(size))) {
-    return EncodeError("serialization failed");
-  }
-  return bytes;
+  return codec::Serialize(out, kLimits);
 }
 
 Result<Message> DecodeSpec(ByteView bytes) {
-  if (bytes.size() > kMaxSpecMessageBytes) {
-    return DecodeError("message of " + std::to_string(bytes.size()) +
-                       " bytes exceeds the limit of " + std::to_string(kMaxSpecMessageBytes));
+  if (Status ok = codec::CheckDecodable(bytes, kLimits); !ok) {
+    return std::unexpected(std::move(ok.error()));
   }
-  if (Status scanned = PreScan(bytes); !scanned) return std::unexpected(std::move(scanned.error()));
 
   pb::SpecSdsMessage in;
   if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

@@ -4,18 +4,11 @@
 // seq holds exactly the committed deliveries whose events were not seen, nothing is delivered
 // twice, what was not delivered comes in causal order, and own messages still await
 // acknowledgement.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { packageBuilt, startHarness, timeout } from './harness.mjs';
+import { timeout, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  assert.ok(packageBuilt(), 'the package is not built: run `bash scripts/build.sh`');
-  harness = await startHarness();
-}, { timeout });
-after(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 const fixture = '/tests/browser/fixtures/channel-stream.mjs';
 const inPage = (page, name, options) =>

@@ -9,18 +9,11 @@
 //   this loses the batches queued behind the running commit, never half of one.
 // - the renderer process crashes (DevTools Page.crash) while a commit is
 //   writing the journal or WAL: a torn transaction that SQLite must recover.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { packageBuilt, startHarness, timeout } from './harness.mjs';
+import { timeout, useHarness } from './harness.mjs';
 
-let harness;
-before(async () => {
-  assert.ok(packageBuilt(), 'the package is not built: run `bash scripts/build.sh`');
-  harness = await startHarness();
-}, { timeout });
-after(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 const stream = '/tests/browser/fixtures/crash-stream.mjs';
 // Page side: runs `name` from the stream fixture.

@@ -1,8 +1,10 @@
 // Shared set-up for the browser tests: the repository served on localhost
 // with a harness page whose import map resolves 'sds-wasm' (and its subpath
 // exports) the way package.json "exports" says, and a Chromium session.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { BrowserSession } from './chromium.mjs';
 import { repoRoot, startServer } from './server.mjs';
 
@@ -65,6 +67,23 @@ export async function startHarness({ userDataDir } = {}) {
       await server.close();
     },
   };
+}
+
+/**
+ * Registers the suite's set-up and tear-down: checks that the package is built, then starts
+ * the harness before the first test and closes it after the last. Returns the harness object,
+ * filled in once the set-up has run.
+ */
+export function useHarness() {
+  const harness = {};
+  before(async () => {
+    assert.ok(packageBuilt(), 'the package is not built: run `bash scripts/build.sh`');
+    Object.assign(harness, await startHarness());
+  }, { timeout });
+  after(async () => {
+    await harness.close?.();
+  });
+  return harness;
 }
 
 /** True when the package entry points listed in package.json "exports" are built. */

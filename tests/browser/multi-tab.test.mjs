@@ -1,20 +1,13 @@
 // One owner per job across tabs: a second tab gets JobLocked at once, or
 // waits for the lock when it asks to; closing the job or hiding the page
 // releases it.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harnessPath, packageBuilt, startHarness, timeout } from './harness.mjs';
+import { harnessPath, timeout, useHarness } from './harness.mjs';
 
 const lib = '/tests/browser/fixtures/page-lib.mjs';
 
-let harness;
-before(async () => {
-  assert.ok(packageBuilt(), 'the package is not built: run `bash scripts/build.sh`');
-  harness = await startHarness();
-}, { timeout });
-after(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 // Page side: opens `root` and keeps the Persistency in globalThis.persistency.
 async function openRoot({ lib, root }) {

@@ -1,19 +1,12 @@
 // Data written through the public API to OPFS survives a page reload and a
 // browser relaunch on the same profile; jobs open side by side stay isolated.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { packageBuilt, startHarness, timeout } from './harness.mjs';
+import { timeout, useHarness } from './harness.mjs';
 
 const lib = '/tests/browser/fixtures/page-lib.mjs';
 
-let harness;
-before(async () => {
-  assert.ok(packageBuilt(), 'the package is not built: run `bash scripts/build.sh`');
-  harness = await startHarness();
-}, { timeout });
-after(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 // Page side: everything observable about job `id` under `root`, read through a fresh Persistency.
 async function readBack({ lib, root, id }) {

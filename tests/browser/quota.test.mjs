@@ -3,20 +3,13 @@
 // the quota is raised again the job opens with every flushed write intact.
 // The quota is lowered for real through the DevTools protocol; OPFS sync
 // access handle writes then throw QuotaExceededError as on a full disk.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { packageBuilt, startHarness, timeout } from './harness.mjs';
+import { timeout, useHarness } from './harness.mjs';
 
 const lib = '/tests/browser/fixtures/page-lib.mjs';
 
-let harness;
-before(async () => {
-  assert.ok(packageBuilt(), 'the package is not built: run `bash scripts/build.sh`');
-  harness = await startHarness();
-}, { timeout });
-after(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 // Page side: the payload of row `row` of chunk `chunk` (16 KiB, recognisable).
 const chunkPayload = (chunk, row) => `${chunk}.${row}|`.repeat(4096).slice(0, 16384);

@@ -20,17 +20,6 @@
 namespace channels::testing {
 namespace {
 
-using namespace sds::engine_test;  // NOLINT(google-build-using-namespace)
-using sds::Bytes;
-using sds::ChannelSnapshot;
-using sds::Config;
-using sds::ErrorKind;
-using sds::EventKind;
-using sds::Message;
-using sds::MessageId;
-
-const sds::ChannelId kChannel(kTestChannel);
-
 using ChannelStoreTest = ChannelStoreFixture;
 using ChannelStoreOnSqliteStore = ChannelStoreFixture;
 

@@ -37,6 +37,20 @@ namespace channels::testing {
 namespace fs = std::filesystem;
 using persistency::testing_support::ScratchDir;
 
+// The engine's names and test helpers the ChannelStore suites use unqualified.
+using namespace sds::engine_test;  // NOLINT(google-build-using-namespace)
+using sds::Bytes;
+using sds::ChannelSnapshot;
+using sds::Config;
+using sds::ErrorKind;
+using sds::EventKind;
+using sds::Message;
+using sds::MessageId;
+using sds::MessageKind;
+using sds::UnwrapResult;
+
+inline const sds::ChannelId kChannel(kTestChannel);
+
 enum class Backend { kStore, kJob };
 
 inline std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {

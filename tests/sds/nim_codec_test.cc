@@ -40,26 +40,6 @@ Bytes Envelope(ByteView data, std::uint64_t capacity, std::uint64_t error_rate, 
   return out;
 }
 
-void ExpectSameFilter(const BloomFilter& a, const BloomFilter& b) {
-  EXPECT_EQ(a.capacity(), b.capacity());
-  EXPECT_DOUBLE_EQ(a.error_rate(), b.error_rate());
-  EXPECT_EQ(a.k(), b.k());
-  EXPECT_EQ(a.m_bits(), b.m_bits());
-  EXPECT_EQ(a.words(), b.words());
-}
-
-void ExpectSameMessage(const Message& a, const Message& b) {
-  EXPECT_EQ(a.message_id, b.message_id);
-  EXPECT_EQ(a.channel_id, b.channel_id);
-  EXPECT_EQ(a.sender_id, b.sender_id);
-  EXPECT_EQ(a.lamport_timestamp, b.lamport_timestamp);
-  EXPECT_EQ(a.causal_history, b.causal_history);
-  EXPECT_EQ(a.repair_request, b.repair_request);
-  EXPECT_EQ(a.content, b.content);
-  ASSERT_EQ(a.bloom_filter.has_value(), b.bloom_filter.has_value());
-  if (a.bloom_filter) ExpectSameFilter(*a.bloom_filter, *b.bloom_filter);
-}
-
 void ExpectDecodeError(ByteView bytes) {
   auto decoded = DecodeNim(bytes);
   ASSERT_FALSE(decoded.has_value()) << "decoded " << ToHex(bytes);

@@ -180,22 +180,6 @@ Message Model(std::string_view id, std::string_view sender, std::optional<std::u
   return m;
 }
 
-void ExpectSameMessage(const Message& a, const Message& b) {
-  EXPECT_EQ(a.message_id, b.message_id);
-  EXPECT_EQ(a.channel_id, b.channel_id);
-  EXPECT_EQ(a.sender_id, b.sender_id);
-  EXPECT_EQ(a.lamport_timestamp, b.lamport_timestamp);
-  EXPECT_EQ(a.causal_history, b.causal_history);
-  EXPECT_EQ(a.repair_request, b.repair_request);
-  EXPECT_EQ(a.content, b.content);
-  ASSERT_EQ(a.bloom_filter.has_value(), b.bloom_filter.has_value());
-  if (a.bloom_filter) {
-    EXPECT_EQ(a.bloom_filter->k(), b.bloom_filter->k());
-    EXPECT_EQ(a.bloom_filter->m_bits(), b.bloom_filter->m_bits());
-    EXPECT_EQ(a.bloom_filter->words(), b.bloom_filter->words());
-  }
-}
-
 void ExpectError(const Result<Message>& decoded, ErrorKind kind, std::string_view what) {
   ASSERT_FALSE(decoded.has_value()) << what;
   EXPECT_EQ(decoded.error().kind, kind) << what << ": " << decoded.error().ToString();

@@ -1,14 +1,19 @@
-// Shared helpers for the codec suites (nim_codec_test.cc,
+// Shared helpers for the codec suites (nim_codec_test.cc, spec_codec_test.cc,
 // snapshot_codec_test.cc, bloom_filter_test.cc): hex conversion and a tiny
 // protobuf writer, so that golden vectors and hand-built (nim-shaped or
-// malformed) inputs do not go through the code under test.
+// malformed) inputs do not go through the code under test, and field-by-field
+// comparison of decoded messages.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "sds/bloom_filter.h"
 #include "sds/bytes.h"
+#include "sds/message.h"
 
 namespace sds::wire_test {
 
@@ -78,6 +83,28 @@ inline void PutLen(Bytes& out, std::uint32_t field, ByteView payload) {
 
 inline void PutLen(Bytes& out, std::uint32_t field, std::string_view payload) {
   PutLen(out, field, ByteView(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
+}
+
+// ---- comparison -------------------------------------------------------------------
+
+inline void ExpectSameFilter(const BloomFilter& a, const BloomFilter& b) {
+  EXPECT_EQ(a.capacity(), b.capacity());
+  EXPECT_DOUBLE_EQ(a.error_rate(), b.error_rate());
+  EXPECT_EQ(a.k(), b.k());
+  EXPECT_EQ(a.m_bits(), b.m_bits());
+  EXPECT_EQ(a.words(), b.words());
+}
+
+inline void ExpectSameMessage(const Message& a, const Message& b) {
+  EXPECT_EQ(a.message_id, b.message_id);
+  EXPECT_EQ(a.channel_id, b.channel_id);
+  EXPECT_EQ(a.sender_id, b.sender_id);
+  EXPECT_EQ(a.lamport_timestamp, b.lamport_timestamp);
+  EXPECT_EQ(a.causal_history, b.causal_history);
+  EXPECT_EQ(a.repair_request, b.repair_request);
+  EXPECT_EQ(a.content, b.content);
+  ASSERT_EQ(a.bloom_filter.has_value(), b.bloom_filter.has_value());
+  if (a.bloom_filter) ExpectSameFilter(*a.bloom_filter, *b.bloom_filter);
 }
 
 }  // namespace sds::wire_test

@@ -10,6 +10,7 @@ import type { JobLock, JobWorker, Platform } from './platform/platform.js';
 import { anyErrorFromWire, errorFromWire, type JobRequest, type JobResponse, type ReplyingType, type ReplyValues, type WireOp } from './protocol.js';
 import { ReliableChannel, type ChannelCall, type ChannelOptions, type ChannelSink } from './reliable-channel.js';
 import type { KvRow, StoreSettings } from './store-types.js';
+import { TypedEventTarget } from './typed-events.js';
 
 /** One operation of an atomic {@link Job.batch}. */
 export type BatchOp =
@@ -39,20 +40,7 @@ export interface JobEventMap {
   error: PersistencyErrorEvent;
 }
 
-/** A listener for any event (the DOM's `EventListenerOrEventListenerObject`). */
-export type AnyListener = ((event: Event) => void) | { handleEvent(event: Event): void };
-
-/** Options of {@link Job.addEventListener} (the DOM's `AddEventListenerOptions`). */
-export interface ListenerOptions {
-  /** Listen in the capture phase (no difference for a job). */
-  readonly capture?: boolean;
-  /** Remove the listener after its first call. */
-  readonly once?: boolean;
-  /** The listener will not call `preventDefault`. */
-  readonly passive?: boolean;
-  /** Removes the listener when aborted. */
-  readonly signal?: AbortSignal;
-}
+export type { AnyListener, ListenerOptions } from './typed-events.js';
 
 /**
  * What starting a job takes.
@@ -163,7 +151,7 @@ export function crashJobWorker(job: Job): Promise<void> {
  * dispatches an `'error'` {@link PersistencyErrorEvent}, and the next {@link Job.flush} rejects
  * with the first such error. Reads return promises and see every write issued before them.
  */
-export class Job extends EventTarget {
+export class Job extends TypedEventTarget<JobEventMap> {
   /** The job id (its database is `<id>.db` in the root). */
   readonly id: string;
   readonly #worker: JobWorker;
@@ -339,30 +327,6 @@ export class Job extends EventTarget {
   /** Same as {@link Job.close}, for `await using`. */
   [asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /** Adds a listener for failed fire-and-forget writes. */
-  override addEventListener<K extends keyof JobEventMap>(
-    type: K,
-    listener: ((this: Job, event: JobEventMap[K]) => void) | { handleEvent(event: JobEventMap[K]): void } | null,
-    options?: boolean | ListenerOptions,
-  ): void;
-  /** Adds a listener (see {@link JobEventMap} for the events a job dispatches). */
-  override addEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void;
-  override addEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void {
-    super.addEventListener(type, listener, options);
-  }
-
-  /** Removes a listener added with {@link Job.addEventListener}. */
-  override removeEventListener<K extends keyof JobEventMap>(
-    type: K,
-    listener: ((this: Job, event: JobEventMap[K]) => void) | { handleEvent(event: JobEventMap[K]): void } | null,
-    options?: boolean | ListenerOptions,
-  ): void;
-  /** Removes a listener. */
-  override removeEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void;
-  override removeEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void {
-    super.removeEventListener(type, listener, options);
   }
 
   #ensureOpen(): void {

@@ -5,7 +5,7 @@
 import type { ChannelConfig, ChannelEventDetails, ChannelEventType, Dialect, LoggedDelivery, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
 import { asyncDispose } from './dispose.js';
 import { PersistencyError, SdsError } from './errors.js';
-import type { AnyListener, ListenerOptions } from './job.js';
+import { TypedEventTarget } from './typed-events.js';
 import { anyErrorFromWire, type JobRequest, type ReplyValues, type WireError } from './protocol.js';
 
 /** Options of {@link Job.channel}. */
@@ -172,7 +172,7 @@ function checkOptions(channelId: unknown, options: unknown): ChannelOptions {
  * twice, bytes that are not SDS) and with {@link PersistencyError} when the channel or its job
  * is closed (`Closed`) or the job's worker stopped (`Backend`).
  */
-export class ReliableChannel extends EventTarget {
+export class ReliableChannel extends TypedEventTarget<ReliableChannelEventMap> {
   /** The channel id. */
   readonly channelId: string;
   /** This participant's id. */
@@ -321,30 +321,6 @@ export class ReliableChannel extends EventTarget {
   /** Same as {@link ReliableChannel.close}, for `await using`. */
   [asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /** Adds a listener for one of the channel's events. */
-  override addEventListener<K extends keyof ReliableChannelEventMap>(
-    type: K,
-    listener: ((this: ReliableChannel, event: ReliableChannelEventMap[K]) => void) | { handleEvent(event: ReliableChannelEventMap[K]): void } | null,
-    options?: boolean | ListenerOptions,
-  ): void;
-  /** Adds a listener (see {@link ReliableChannelEventMap} for the events a channel dispatches). */
-  override addEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void;
-  override addEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void {
-    super.addEventListener(type, listener, options);
-  }
-
-  /** Removes a listener added with {@link ReliableChannel.addEventListener}. */
-  override removeEventListener<K extends keyof ReliableChannelEventMap>(
-    type: K,
-    listener: ((this: ReliableChannel, event: ReliableChannelEventMap[K]) => void) | { handleEvent(event: ReliableChannelEventMap[K]): void } | null,
-    options?: boolean | ListenerOptions,
-  ): void;
-  /** Removes a listener. */
-  override removeEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void;
-  override removeEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void {
-    super.removeEventListener(type, listener, options);
   }
 
   #now(): number | null {
