@@ -7,11 +7,13 @@
 //   const opened = core.ChannelHost.open(store, 'room', 'alice', {dialect: 'spec'});
 //   const host = opened.value;
 //   host.send(content, 'message-1', Date.now());    // {ok, value: bytes}
+//   host.sendEphemeral(content, 'message-2');       // {ok, value: bytes}, nothing stored
 //   host.receive(bytes, Date.now());                // {ok, value: unwrap result}
 //   host.markDependenciesMet(['message-0'], Date.now());
 //   host.tick(Date.now());
 //   for (const event of host.takeEvents()) { ... }  // as ReliabilityManager's, delivered + seq
 //   host.log(afterSeq, limit);  // {ok, value: [{messageId, senderId, lamport, content, seq}]}
+//   host.pending();             // {ok, value: unacknowledged own ids, in send order}
 //   host.remove();                                  // drops the channel's rows
 //   host.delete();                                  // frees the host (before the store)
 //   core.messageChannelId(bytes)                    // {ok, value: channel id}
@@ -85,6 +87,15 @@ class JsChannelHost {
     return ToJs(engine_.Wrap(channel_, bytes, id, now), BytesToJs);
   }
 
+  // No lamport, history or bloom: never stored, resent or acknowledged.
+  val SendEphemeral(const val& content, const val& message_id) {
+    ArgReader args(false);
+    Bytes bytes = args.ByteArray(content, "payload");
+    std::string id = args.String(message_id, "messageId");
+    if (!args.ok()) return Failure(args.error());
+    return ToJs(engine_.WrapEphemeral(channel_, bytes, id), BytesToJs);
+  }
+
   val Receive(const val& message, const val& now_ms) {
     ArgReader args(false);
     Bytes bytes = args.ByteArray(message, "bytes");
@@ -143,6 +154,15 @@ class JsChannelHost {
     return Success(entries);
   }
 
+  // The own messages not yet acknowledged (nor expired), in send order.
+  val Pending() const {
+    const Channel* channel = engine_.FindChannel(channel_);
+    if (channel == nullptr) return Failure(InvalidArgument("channel " + channel_ + " was removed"));
+    val ids = val::array();
+    for (const MessageId& id : channel->OutgoingIds()) ids.call<void>("push", val(id));
+    return Success(ids);
+  }
+
   // Drops the channel's state, in memory and in the database.
   val Remove() { return StatusToJs(engine_.RemoveChannel(channel_)); }
 
@@ -169,11 +189,13 @@ EMSCRIPTEN_BINDINGS(channels) {
   emscripten::class_<JsChannelHost>("ChannelHost")
       .class_function("open", &JsChannelHost::Open)
       .function("send", &JsChannelHost::Send)
+      .function("sendEphemeral", &JsChannelHost::SendEphemeral)
       .function("receive", &JsChannelHost::Receive)
       .function("markDependenciesMet", &JsChannelHost::MarkDependenciesMet)
       .function("tick", &JsChannelHost::Tick)
       .function("takeEvents", &JsChannelHost::TakeEvents)
       .function("log", &JsChannelHost::Log)
+      .function("pending", &JsChannelHost::Pending)
       .function("remove", &JsChannelHost::Remove);
   emscripten::function("messageChannelId", &MessageChannelIdJs);
 }

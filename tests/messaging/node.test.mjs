@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createNode, InProcessNetwork, MessagingError } from 'sds-wasm';
+import { interceptChannelEvents } from 'sds-wasm/testing';
 import { conversationPayload, fastChannels, historyProblems, parseLogged } from './conversation.mjs';
 import { until } from './settle.mjs';
 
@@ -143,7 +144,7 @@ test('bad input is a typed error and changes nothing', async () => {
   await refused(node.send({ contentTopic: topic, payload: '' }), 'InvalidArgument');
   await refused(node.send({ contentTopic: topic, payload: 'not base64!' }), 'InvalidArgument');
   await refused(node.send({ contentTopic: topic, payload: new Uint8Array(17) }), 'PayloadTooLarge');
-  await refused(node.send({ contentTopic: topic, payload: 'aGk=', ephemeral: true }), 'Unsupported');
+  await refused(node.send({ contentTopic: topic, payload: 'aGk=', ephemeral: 'yes' }), 'InvalidArgument');
   await refused(node.send({ contentTopic: '', payload: 'aGk=' }), 'InvalidArgument');
   await refused(node.send(null), 'InvalidArgument');
   await refused(node.unsubscribe('/other/1/t/proto'), 'UnknownTopic');
@@ -194,6 +195,76 @@ test('a message reported missing is repaired: delivered before what depends on i
   assert.deepEqual([atob(first.payload), first.repaired, atob(second.payload), second.repaired], ['first', true, 'second', false]);
   assert.deepEqual(reported, [first.messageHash]);
   assert.deepEqual(await bob.missing(topic), []);
+  await alice.destroy();
+  await bob.destroy();
+});
+
+test('a restart catches up with steps whose events the node missed: each message once, own ones acknowledged', async () => {
+  const network = new InProcessNetwork();
+  const alice = await nodeOn(network.connect(), 'alice', newRoot());
+  const bobRoot = newRoot();
+  let bob = await nodeOn(network.connect(), 'bob', bobRoot);
+  await alice.start();
+  await bob.start();
+  const mine = await bob.send({ contentTopic: topic, payload: btoa('from bob') });
+  // From here bob's channel commits its steps but the node never sees their events, as when
+  // the page dies between a step's commit and its events.
+  const missed = [];
+  const bothMissed = new Promise((resolve) => {
+    interceptChannelEvents(bob, (contentTopic, type, detail) => {
+      if (type === 'delivered' || type === 'acknowledged') missed.push(`${type} ${detail.messageId}`);
+      if (missed.length === 2) resolve();
+    });
+  });
+  await until(alice, async () => (await alice.history(topic)).length === 1);
+  await alice.send({ contentTopic: topic, payload: btoa('from alice') }); // cites bob's message
+  await bothMissed;
+  const [aliceMessage] = (await alice.history(topic)).filter((m) => m.own);
+  assert.deepEqual(missed.sort(), [`acknowledged ${(await bob.history(topic))[0].messageHash}`, `delivered ${aliceMessage.messageHash}`].sort());
+  await bob.destroy();
+  bob = await nodeOn(network.connect(), 'bob', bobRoot);
+  assert.deepEqual((await bob.history(topic)).map((m) => [atob(m.payload), m.status]), [['from bob', 'propagated']]);
+
+  const received = [];
+  const sent = [];
+  bob.addEventListener('message_received', (event) => received.push(new TextDecoder().decode(event.detail.payload)));
+  bob.addEventListener('message_sent', (event) => sent.push(event.detail.requestId));
+  await bob.start();
+  assert.deepEqual([received, sent], [['from alice'], [mine]], 'caught up during start');
+  assert.deepEqual((await bob.history(topic)).map((m) => [atob(m.payload), m.status]), [['from bob', 'acknowledged'], ['from alice', 'received']]);
+
+  // The conversation goes on: alice's resends are duplicates for bob's channel, nothing repeats.
+  await alice.send({ contentTopic: topic, payload: btoa('again from alice') });
+  await until(bob, async () => (await bob.history(topic)).length === 3);
+  await until(alice, async () => (await alice.history(topic)).every((m) => !m.own || m.status === 'acknowledged'));
+  assert.deepEqual(received, ['from alice', 'again from alice']);
+  assert.deepEqual(sent, [mine]);
+  assert.deepEqual((await bob.history(topic)).map((m) => atob(m.payload)), ['from bob', 'from alice', 'again from alice']);
+  await alice.destroy();
+  await bob.destroy();
+});
+
+test('ephemeral messages: received once, flagged; the sender sees message_propagated only; no history', async () => {
+  const network = new InProcessNetwork();
+  const alice = await nodeOn(network.connect(), 'alice', newRoot());
+  const bob = await nodeOn(network.connect(), 'bob', newRoot());
+  await alice.start();
+  await bob.start();
+  const outcomes = [];
+  for (const type of ['message_propagated', 'message_sent', 'message_error']) alice.addEventListener(type, (event) => outcomes.push([event.eventType, event.detail.requestId]));
+  const received = [];
+  bob.addEventListener('message_received', (event) => received.push(event.detail));
+
+  const ephemeral = await alice.send({ contentTopic: topic, payload: btoa('typing'), ephemeral: true });
+  assert.deepEqual(outcomes, [['message_propagated', ephemeral]]);
+  const reliable = await alice.send({ contentTopic: topic, payload: btoa('hello') });
+  await until(bob, () => received.length === 2);
+  await until(alice, async () => (await alice.history(topic)).every((m) => m.status === 'acknowledged'));
+  assert.deepEqual(received.map((m) => [new TextDecoder().decode(m.payload), m.senderId, m.ephemeral]), [['typing', 'alice', true], ['hello', 'alice', false]]);
+  assert.equal(received[0].lamport, 0);
+  assert.deepEqual(outcomes, [['message_propagated', ephemeral], ['message_propagated', reliable], ['message_sent', reliable]]);
+  assert.deepEqual((await alice.history(topic)).map((m) => atob(m.payload)), ['hello']);
+  assert.deepEqual((await bob.history(topic)).map((m) => atob(m.payload)), ['hello']);
   await alice.destroy();
   await bob.destroy();
 });

@@ -335,6 +335,59 @@ describe('ReliableChannel', () => {
     await reopened.close();
   });
 
+  test('pending lists the unacknowledged own messages in send order, also after a reopen', async () => {
+    const { persistency, root, clock, alice, bob, aliceEvents } = await pair();
+    const sent = [];
+    for (const id of ['z', 'a', 'm']) sent.push(await alice.send(text(`message ${id}`), { messageId: id }));
+    assert.deepEqual(await alice.pending(), ['z', 'a', 'm'], 'send order, not id order');
+    assert.deepEqual(await bob.pending(), []);
+    await bob.receive(sent[0].bytes);
+    await bob.receive(sent[1].bytes);
+    const reply = await bob.send(text('got z and a'));
+    assert.deepEqual(await bob.pending(), [reply.messageId]);
+    await alice.receive(reply.bytes); // its causal history cites z and a
+    assert.deepEqual(aliceEvents.of('acknowledged').map((event) => event.messageId), ['z', 'a']);
+    assert.deepEqual(await alice.pending(), ['m']);
+
+    await persistency.close();
+    const reopened = await Persistency.open(root);
+    const aliceAgain = await (await reopened.openJob('alice')).channel('room', { participantId: 'alice', clock });
+    assert.deepEqual(await aliceAgain.pending(), ['m']);
+    await aliceAgain.close();
+    assert.equal(await failure(aliceAgain.pending()), 'PersistencyError:Closed');
+    await reopened.close();
+  });
+
+  test('ephemeral send: delivered with seq 0 outside the log; never pending, resent or cited', async () => {
+    const config = { resendIntervalMs: 1_000, bufferSweepIntervalMs: 100 };
+    const { persistency, clock, alice, bob, aliceEvents, bobEvents } = await pair({ config });
+    const ephemeral = await alice.send(text('typing'), { ephemeral: true });
+    assert.ok(ephemeral.bytes instanceof Uint8Array && ephemeral.bytes.length > 0);
+    assert.deepEqual(await alice.pending(), []);
+    assert.deepEqual(await alice.log(), []);
+
+    const received = await bob.receive(ephemeral.bytes);
+    assert.deepEqual(received, { messageId: ephemeral.messageId, kind: 'ephemeral', dialect: 'nim', duplicate: false, missing: [] });
+    const [delivered] = bobEvents.of('delivered');
+    assert.deepEqual({ ...delivered, content: decode(delivered.content) }, {
+      type: 'delivered', messageId: ephemeral.messageId, senderId: 'alice', lamport: 0, seq: 0, content: 'typing',
+    });
+    assert.deepEqual(await bob.log(), []);
+    assert.equal((await alice.receive(ephemeral.bytes)).duplicate, true, 'an own ephemeral message echoed back');
+
+    const content = await alice.send(text('hello'));
+    assert.deepEqual((await bob.receive(content.bytes)).missing, [], 'a content message does not depend on an ephemeral one');
+    clock.now += 5_000;
+    await alice.tick();
+    assert.deepEqual(aliceEvents.of('resend').map((event) => event.messageId), [content.messageId]);
+    assert.deepEqual(await alice.pending(), [content.messageId]);
+
+    assert.equal(await failure(alice.send(text('x'), { ephemeral: 'yes' })), 'SdsError:InvalidArgument');
+    assert.equal(await failure(alice.send(new Uint8Array(), { ephemeral: true })), 'SdsError:InvalidArgument');
+    assert.equal(await failure(alice.send(text('x'), null)), 'SdsError:InvalidArgument');
+    await persistency.close();
+  });
+
   test('a killed worker: every delivery seen before the kill stays delivered, none repeats', async (t) => {
     const root = newRoot();
     const clock = manualClock();

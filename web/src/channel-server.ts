@@ -67,13 +67,15 @@ export class ChannelServer {
     this.#channels.set(channelId, { host, participantId, contentAddressedIds: config.contentAddressedIds === true, timer });
   }
 
-  /** Wraps and commits an own message; its id is chosen here when the request has none. */
+  /** Wraps and commits an own message (an ephemeral one is only wrapped); its id is chosen here when the request has none. */
   send(request: Request<'channelSend'>): SentMessage {
     const channel = this.#open(request.channelId);
     const messageId = channel.contentAddressedIds
       ? sdsValue(this.core.contentMessageId(request.payload))
       : request.messageId !== '' ? request.messageId : crypto.randomUUID();
-    const bytes = this.#step(request.channelId, channel, (host) => host.send(request.payload, messageId, request.now ?? Date.now()));
+    const bytes = request.ephemeral
+      ? sdsValue(channel.host.sendEphemeral(request.payload, messageId))
+      : this.#step(request.channelId, channel, (host) => host.send(request.payload, messageId, request.now ?? Date.now()));
     return { messageId, bytes };
   }
 
@@ -104,6 +106,11 @@ export class ChannelServer {
     const channel = this.#open(request.channelId);
     const participantId = channel.participantId;
     return sdsValue(channel.host.log(request.after, request.limit)).map((entry) => ({ ...entry, own: entry.senderId === participantId }));
+  }
+
+  /** The ids of the channel's unacknowledged own messages, in send order (read only). */
+  pending(request: Request<'channelPending'>): string[] {
+    return sdsValue(this.#open(request.channelId).host.pending());
   }
 
   /** Whether `channelId` is open. */

@@ -111,7 +111,8 @@ export interface ChannelEventDetails {
   /**
    * A received message is ready: its dependencies were delivered first. `seq` is its place in
    * the channel's log: remember the last one processed to catch up with
-   * {@link ReliableChannel.log} after a crash.
+   * {@link ReliableChannel.log} after a crash. An ephemeral message has `seq` 0 and `lamport` 0:
+   * it is in no log and in no causal order.
    */
   delivered: {
     readonly messageId: string;

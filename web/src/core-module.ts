@@ -90,6 +90,8 @@ export interface CoreLogEntry {
 export interface CoreChannelHost {
   /** Wraps `payload` as message `messageId` sent at `nowMs`: the bytes to broadcast. */
   send(payload: Uint8Array, messageId: string, nowMs: number): CoreSdsResult<Uint8Array>;
+  /** Wraps `payload` as ephemeral message `messageId` (nothing stored, never resent): the bytes to broadcast. */
+  sendEphemeral(payload: Uint8Array, messageId: string): CoreSdsResult<Uint8Array>;
   /** Processes received bytes. */
   receive(bytes: Uint8Array, nowMs: number): CoreSdsResult<CoreUnwrapResult>;
   /** Counts `messageIds` as delivered. */
@@ -100,6 +102,8 @@ export interface CoreChannelHost {
   takeEvents(): WireChannelEvent[];
   /** At most `limit` log entries with a seq above `afterSeq`, oldest first. */
   log(afterSeq: number, limit: number): CoreSdsResult<CoreLogEntry[]>;
+  /** The ids of the unacknowledged own messages, in send order. */
+  pending(): CoreSdsResult<string[]>;
   /** Deletes the channel's state, in memory and in the store. */
   remove(): CoreSdsResult<undefined>;
   /** Frees the host (before its store is closed). */

@@ -64,6 +64,8 @@ export interface ReplyValues {
   channelClose: null;
   /** The log entries asked for, oldest first. */
   channelLog: LoggedDelivery[];
+  /** The unacknowledged own message ids, in send order. */
+  channelPending: string[];
 }
 
 /** The request types that are answered. */
@@ -116,16 +118,26 @@ export type JobRequest =
     }
   /**
    * An SDS step on an open channel. `now` is the time in ms to run it at; null means the
-   * worker's clock. An empty `messageId` lets the worker choose one.
+   * worker's clock. An empty `messageId` lets the worker choose one. An `ephemeral` send stores nothing.
    */
-  | { readonly type: 'channelSend'; readonly id: number; readonly channelId: string; readonly payload: Uint8Array; readonly messageId: string; readonly now: number | null }
+  | {
+      readonly type: 'channelSend';
+      readonly id: number;
+      readonly channelId: string;
+      readonly payload: Uint8Array;
+      readonly messageId: string;
+      readonly ephemeral: boolean;
+      readonly now: number | null;
+    }
   | { readonly type: 'channelReceive'; readonly id: number; readonly channelId: string; readonly bytes: Uint8Array; readonly now: number | null }
   | { readonly type: 'channelMarkDelivered'; readonly id: number; readonly channelId: string; readonly messageIds: readonly string[]; readonly now: number | null }
   | { readonly type: 'channelTick'; readonly id: number; readonly channelId: string; readonly now: number | null }
   /** Stops the channel's timer and frees it; with `remove`, also deletes its state from the job. */
   | { readonly type: 'channelClose'; readonly id: number; readonly channelId: string; readonly remove: boolean }
   /** Reads the channel's log: at most `limit` entries with a seq above `after`, oldest first. */
-  | { readonly type: 'channelLog'; readonly id: number; readonly channelId: string; readonly after: number; readonly limit: number };
+  | { readonly type: 'channelLog'; readonly id: number; readonly channelId: string; readonly after: number; readonly limit: number }
+  /** Reads the ids of the channel's unacknowledged own messages, in send order. */
+  | { readonly type: 'channelPending'; readonly id: number; readonly channelId: string };
 
 /** Messages from a job worker. */
 export type JobResponse =

@@ -32,6 +32,12 @@ export interface ChannelOptions {
 export interface SendOptions {
   /** The message id (default: a random UUID; with `contentAddressedIds`, always the payload's hash). */
   readonly messageId?: string;
+  /**
+   * Send an ephemeral message (default false): no lamport time, causal history or bloom filter;
+   * never stored, resent or acknowledged. Peers get it as a `delivered` event with `seq` 0,
+   * outside causal order and the log.
+   */
+  readonly ephemeral?: boolean;
 }
 
 /** Options of {@link ReliableChannel.log}. */
@@ -231,12 +237,16 @@ export class ReliableChannel extends TypedEventTarget<ReliableChannelEventMap> {
   /**
    * Sends `payload`: resolves, once the message is committed to the outgoing buffer and the log,
    * with its id and the bytes to broadcast. It is resent (`resend` events) until acknowledged.
+   * With `ephemeral`, nothing is committed: the bytes are all there is of the message.
    */
   send(payload: Uint8Array, options: SendOptions = {}): Promise<SentMessage> {
     return this.#request(() => {
+      if (typeof options !== 'object' || options === null) throw invalid('send options must be an object');
       const messageId = options.messageId ?? '';
+      const ephemeral = options.ephemeral ?? false;
       if (typeof messageId !== 'string') throw invalid('messageId must be a string');
-      return { type: 'channelSend', payload: checkBytes(payload, 'payload'), messageId, now: this.#now() };
+      if (typeof ephemeral !== 'boolean') throw invalid('ephemeral must be a boolean');
+      return { type: 'channelSend', payload: checkBytes(payload, 'payload'), messageId, ephemeral, now: this.#now() };
     });
   }
 
@@ -291,6 +301,16 @@ export class ReliableChannel extends TypedEventTarget<ReliableChannelEventMap> {
       if (!Number.isSafeInteger(limit) || limit < 0) throw invalid('limit must be a non-negative integer');
       return { type: 'channelLog', after, limit };
     });
+  }
+
+  /**
+   * The ids of the own messages not yet acknowledged nor expired (the outgoing buffer), in send
+   * order, after the calls issued before it. After a reload an application compares them with
+   * the messages it still counts as unacknowledged: one missing here was acknowledged or expired
+   * while its event was lost.
+   */
+  pending(): Promise<string[]> {
+    return this.#request(() => ({ type: 'channelPending' }));
   }
 
   /** Resolves once every earlier call of this channel has settled (each step is committed by then). */

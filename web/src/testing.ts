@@ -4,6 +4,9 @@
  */
 import { crashJobWorker } from './job.js';
 import type { Job } from './job.js';
+import { interceptChannelEvents as interceptNodeChannelEvents, type ChannelEventSink, type MessagingNode } from './node/messaging-node.js';
+
+export type { ChannelEventSink } from './node/messaging-node.js';
 
 /**
  * Kills `job`'s worker abruptly (`worker.terminate()`), as a crash would: writes not yet
@@ -13,4 +16,14 @@ import type { Job } from './job.js';
  */
 export function terminateJobWorker(job: Job): Promise<void> {
   return crashJobWorker(job);
+}
+
+/**
+ * Hands `node`'s channel events to `sink` instead of the node; `undefined` hands them back. The
+ * channels keep committing their steps, so this is the state a page leaves when it dies after a
+ * step committed and before its events arrived: the node never logs those deliveries and
+ * outcomes (until its next start catches up with the channels).
+ */
+export function interceptChannelEvents(node: MessagingNode, sink: ChannelEventSink | undefined): void {
+  interceptNodeChannelEvents(node, sink);
 }

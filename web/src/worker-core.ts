@@ -171,6 +171,9 @@ class JobServer {
       case 'channelLog':
         this.serveChannel(request.id, (channels) => channels.log(request));
         return;
+      case 'channelPending':
+        this.serveChannel(request.id, (channels) => channels.pending(request));
+        return;
       case 'channelTimer':
         this.timerTick(request.channelId);
         return;
@@ -321,7 +324,8 @@ function transferableBuffers(value: ReplyValues[keyof ReplyValues]): ArrayBuffer
     bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : [];
   if (value instanceof Uint8Array) return own(value);
   if (Array.isArray(value)) {
-    return value.flatMap((item: KvRow | LoggedDelivery) => ('content' in item ? own(item.content) : [...own(item.key), ...own(item.payload)]));
+    return value.flatMap((item: KvRow | LoggedDelivery | string) =>
+      typeof item === 'string' ? [] : 'content' in item ? own(item.content) : [...own(item.key), ...own(item.payload)]);
   }
   if (value !== null && typeof value === 'object' && 'bytes' in value) return own(value.bytes);
   return [];

@@ -9,10 +9,9 @@
  * - `PayloadTooLarge`: a payload above the node's `maxMessageSize`;
  * - `UnknownTopic`: a content topic the node is not subscribed to;
  * - `NotStarted`: a call that needs a started node;
- * - `Destroyed`: any call after `destroy`;
- * - `Unsupported`: a feature this node does not offer (ephemeral messages).
+ * - `Destroyed`: any call after `destroy`.
  */
-export type MessagingErrorKind = 'InvalidArgument' | 'PayloadTooLarge' | 'UnknownTopic' | 'NotStarted' | 'Destroyed' | 'Unsupported';
+export type MessagingErrorKind = 'InvalidArgument' | 'PayloadTooLarge' | 'UnknownTopic' | 'NotStarted' | 'Destroyed';
 
 /**
  * A call the node refused. A refused call changes nothing: no state, no event. Storage and

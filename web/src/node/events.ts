@@ -21,8 +21,10 @@ export interface NodeEventDetails {
     readonly payload: Uint8Array;
     /** The message had been reported missing (`message_missing`) and was repaired. */
     readonly repaired: boolean;
+    /** An ephemeral message: outside causal order (`lamport` 0), not kept in the history. */
+    readonly ephemeral: boolean;
   };
-  /** An own message was handed to the transport (the first time). */
+  /** An own message was handed to the transport (the first time); the only outcome of an ephemeral one. */
   message_propagated: { readonly requestId: string; readonly messageHash: string; readonly contentTopic: string };
   /** An own message was acknowledged by a peer (in its causal history, or enough bloom hits). */
   message_sent: { readonly requestId: string; readonly messageHash: string; readonly contentTopic: string };

@@ -9,6 +9,7 @@
  * | `node.messages` | `(topic, seq)` | the {@link LoggedMessage} as UTF-8 JSON |
  * | `node.pending` | `(topic, message id)` | seq of an own message not yet acknowledged or expired |
  * | `node.missing` | `(topic, message id)` | empty: reported missing, not delivered yet |
+ * | `node.delivered` | `(topic)` | the channel log seq of the last delivery logged (big-endian uint64) |
  * @module
  */
 import type { BatchOp, Job } from '../job.js';
@@ -46,6 +47,7 @@ const topicsCategory = 'node.topics';
 const messagesCategory = 'node.messages';
 const pendingCategory = 'node.pending';
 const missingCategory = 'node.missing';
+const deliveredCategory = 'node.delivered';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -56,6 +58,16 @@ function encodeMessage(message: LoggedMessage): Uint8Array {
 
 function decodeMessage(bytes: Uint8Array): LoggedMessage {
   return JSON.parse(decoder.decode(bytes)) as LoggedMessage;
+}
+
+function encodeSeq(seq: number): Uint8Array {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(seq));
+  return bytes;
+}
+
+function decodeSeq(bytes: Uint8Array): number {
+  return Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0));
 }
 
 const finalStatuses: ReadonlySet<MessageStatus> = new Set(['acknowledged', 'expired']);
@@ -109,7 +121,7 @@ export class MessageLog {
     const rows = await this.#job.scanPrefix(pendingCategory, key(topic));
     const pending = new Map<string, LoggedMessage>();
     for (const row of rows) {
-      const seq = Number(new DataView(row.payload.buffer, row.payload.byteOffset).getBigUint64(0));
+      const seq = decodeSeq(row.payload);
       const stored = await this.#job.get(messagesCategory, key(topic, seq));
       if (stored !== undefined) {
         const message = decodeMessage(stored);
@@ -126,19 +138,30 @@ export class MessageLog {
     return rows.map((row) => decoder.decode(row.key.subarray(prefix.length + 2)));
   }
 
-  /** Records a message (new, or a new status of a logged one), in one transaction with its bookkeeping. */
-  write(topic: string, message: LoggedMessage): void {
+  /**
+   * The channel log seq of the topic's last logged delivery (0: none): deliveries above it are
+   * replayed from the channel's log at start.
+   */
+  async deliveredSeq(topic: string): Promise<number> {
+    const stored = await this.#job.get(deliveredCategory, key(topic));
+    return stored === undefined ? 0 : decodeSeq(stored);
+  }
+
+  /**
+   * Records a message (new, or a new status of a logged one), in one transaction with its
+   * bookkeeping; a received one with `deliveredSeq`, its channel log seq.
+   */
+  write(topic: string, message: LoggedMessage, deliveredSeq?: number): void {
     const ops: BatchOp[] = [{ op: 'put', category: messagesCategory, key: key(topic, message.seq), payload: encodeMessage(message) }];
     const id = key(topic, message.messageHash);
     if (message.own && !finalStatuses.has(message.status)) {
-      const seq = new Uint8Array(8);
-      new DataView(seq.buffer).setBigUint64(0, BigInt(message.seq));
-      ops.push({ op: 'put', category: pendingCategory, key: id, payload: seq });
+      ops.push({ op: 'put', category: pendingCategory, key: id, payload: encodeSeq(message.seq) });
     } else if (message.own) {
       ops.push({ op: 'delete', category: pendingCategory, key: id });
     } else {
       ops.push({ op: 'delete', category: missingCategory, key: id });
     }
+    if (deliveredSeq !== undefined) ops.push({ op: 'put', category: deliveredCategory, key: key(topic), payload: encodeSeq(deliveredSeq) });
     this.#job.batch(ops);
   }
 

@@ -8,10 +8,11 @@
  */
 import type { ChannelEventDetails, ChannelEventType } from '../channel-types.js';
 import { SdsError } from '../errors.js';
-import type { AnyListener, Job, ListenerOptions } from '../job.js';
+import type { Job } from '../job.js';
 import { Persistency } from '../persistency.js';
 import type { ChannelEvent, ReliableChannel } from '../reliable-channel.js';
 import { TransportError, type ConnectionStatus } from '../transports/transport.js';
+import { TypedEventTarget } from '../typed-events.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import { checkContentTopic, resolveConfig, type NodeConfig, type ResolvedConfig } from './config.js';
 import { MessagingError } from './errors.js';
@@ -24,7 +25,11 @@ export interface SendRequest {
   readonly contentTopic: string;
   /** The payload: bytes, or a base64 string as in the C library's JSON. */
   readonly payload: Uint8Array | string;
-  /** Send without reliability (not offered by this node: `Unsupported`). */
+  /**
+   * Send without reliability (default false): no causal order, acknowledgement, resend or
+   * history entry. Its only outcome is `message_propagated` (or `message_error` `transport`,
+   * final: nothing resends it).
+   */
   readonly ephemeral?: boolean;
 }
 
@@ -38,6 +43,23 @@ interface OpenTopic {
   /** Received messages waiting for dependencies (not missing: they are here). */
   readonly waiting: Set<string>;
   nextSeq: number;
+  /** The channel log seq of the last delivery logged. */
+  deliveredSeq: number;
+}
+
+/** Where {@link interceptChannelEvents} sends a node's channel events instead of the node. */
+export type ChannelEventSink = <K extends ChannelEventType>(contentTopic: string, type: K, detail: ChannelEventDetails[K]) => void;
+
+let intercept: (node: MessagingNode, sink: ChannelEventSink | undefined) => void;
+
+/**
+ * Hands `node`'s channel events to `sink` instead of the node (`undefined`: back to the node),
+ * as when the page dies after the channel committed a step and before its events arrived.
+ * Test hook (`sds-wasm/testing`).
+ * @internal
+ */
+export function interceptChannelEvents(node: MessagingNode, sink: ChannelEventSink | undefined): void {
+  intercept(node, sink);
 }
 
 function randomHex(bytes: number): string {
@@ -53,7 +75,7 @@ function describe(error: unknown): string {
  * A messaging node. Create one with {@link createNode}, then `start` it. Refused calls reject
  * with {@link MessagingError} and change nothing.
  */
-export class MessagingNode extends EventTarget {
+export class MessagingNode extends TypedEventTarget<NodeEventMap> {
   /** This node's participant id. */
   readonly participantId: string;
   readonly #config: ResolvedConfig;
@@ -63,6 +85,13 @@ export class MessagingNode extends EventTarget {
   readonly #open = new Map<string, OpenTopic>();
   #state: NodeState = 'created';
   #lifecycle: Promise<unknown> = Promise.resolve();
+  #interceptor: ChannelEventSink | undefined;
+
+  static {
+    intercept = (node, sink) => {
+      node.#interceptor = sink;
+    };
+  }
 
   private constructor(config: ResolvedConfig, persistency: Persistency, job: Job, topics: readonly string[]) {
     super();
@@ -168,11 +197,14 @@ export class MessagingNode extends EventTarget {
     const topic = checkContentTopic(request.contentTopic);
     const payload = this.#checkPayload(request.payload);
     if (request.ephemeral !== undefined && typeof request.ephemeral !== 'boolean') throw new MessagingError('InvalidArgument', 'ephemeral must be a boolean');
-    if (request.ephemeral === true) throw new MessagingError('Unsupported', 'ephemeral messages are not supported by this node');
     if (!this.#subscribed.has(topic)) throw new MessagingError('UnknownTopic', `not subscribed to ${topic}`);
     const open = this.#open.get(topic);
     if (open === undefined) throw new MessagingError('NotStarted', 'the node is not started');
     const requestId = randomHex(32);
+    if (request.ephemeral === true) {
+      await this.#sendEphemeral(topic, open, requestId, payload);
+      return requestId;
+    }
     const record = this.#append(topic, open, {
       messageHash: crypto.randomUUID(),
       requestId,
@@ -196,30 +228,6 @@ export class MessagingNode extends EventTarget {
   async missing(contentTopic: string): Promise<string[]> {
     this.#ensureAlive();
     return this.#log.missing(checkContentTopic(contentTopic));
-  }
-
-  /** Adds a listener for one of the node's events. */
-  override addEventListener<K extends NodeEventType>(
-    type: K,
-    listener: ((this: MessagingNode, event: NodeEventMap[K]) => void) | { handleEvent(event: NodeEventMap[K]): void } | null,
-    options?: boolean | ListenerOptions,
-  ): void;
-  /** Adds a listener (see {@link NodeEventMap}). */
-  override addEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void;
-  override addEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void {
-    super.addEventListener(type, listener, options);
-  }
-
-  /** Removes a listener added with {@link MessagingNode.addEventListener}. */
-  override removeEventListener<K extends NodeEventType>(
-    type: K,
-    listener: ((this: MessagingNode, event: NodeEventMap[K]) => void) | { handleEvent(event: NodeEventMap[K]): void } | null,
-    options?: boolean | ListenerOptions,
-  ): void;
-  /** Removes a listener. */
-  override removeEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void;
-  override removeEventListener(type: string, listener: AnyListener | null, options?: boolean | ListenerOptions): void {
-    super.removeEventListener(type, listener, options);
   }
 
   #ensureAlive(): void {
@@ -270,16 +278,50 @@ export class MessagingNode extends EventTarget {
       missing: new Set(await this.#log.missing(topic)),
       waiting: new Set(),
       nextSeq: await this.#log.nextSeq(topic),
+      deliveredSeq: await this.#log.deliveredSeq(topic),
     };
     this.#open.set(topic, open);
     this.#listen(topic, open);
-    await this.#config.transport.subscribe(topic);
-    // An own message logged right before a crash may not have reached the channel: send it
-    // again under its id (the channel refuses an id it already has).
-    for (const record of [...open.pending.values()]) {
-      const payload = record.status === 'sending' ? decodeBase64(record.payload) : undefined;
-      if (payload !== undefined) await this.#commitOwn(topic, open, record, payload, false).catch(() => undefined);
+    // Deliveries committed after the last one logged (their events were lost to a reload or a
+    // crash), before anything is received.
+    for (const entry of await channel.log({ after: open.deliveredSeq })) {
+      if (!entry.own) this.#delivered(topic, open, entry);
     }
+    await this.#config.transport.subscribe(topic);
+    await this.#reconcileOwn(topic, open);
+  }
+
+  // Own messages without an outcome in the log: one the channel no longer holds unacknowledged
+  // was acknowledged while its event was lost (an expiry lost the same way looks alike); one
+  // logged right before a crash may never have reached the channel: it is sent again under its
+  // id (the channel refuses an id it already has, which says it had it).
+  async #reconcileOwn(topic: string, open: OpenTopic): Promise<void> {
+    const unacknowledged = new Set(await open.channel.pending());
+    for (const record of [...open.pending.values()]) {
+      if (unacknowledged.has(record.messageHash)) continue;
+      if (record.status === 'sending' && (await this.#recommit(topic, open, record))) continue;
+      this.#settle(topic, open, record.messageHash, 'acknowledged');
+    }
+  }
+
+  // Sends a logged own message to the channel again; false when the channel refuses its id.
+  async #recommit(topic: string, open: OpenTopic, record: LoggedMessage): Promise<boolean> {
+    const payload = decodeBase64(record.payload);
+    if (payload === undefined) return true;
+    try {
+      await this.#commitOwn(topic, open, record, payload, false);
+      return true;
+    } catch (error) {
+      return !(error instanceof SdsError && error.kind === 'InvalidArgument');
+    }
+  }
+
+  async #sendEphemeral(topic: string, open: OpenTopic, requestId: string, payload: Uint8Array): Promise<void> {
+    const { messageId, bytes } = await open.channel.send(payload, { ephemeral: true });
+    const failure = await this.#publish(topic, bytes);
+    const detail = { requestId, messageHash: messageId, contentTopic: topic };
+    if (failure === undefined) this.#emit('message_propagated', detail);
+    else this.#emit('message_error', { ...detail, reason: 'transport', error: failure });
   }
 
   async #closeTopic(topic: string): Promise<void> {
@@ -290,24 +332,40 @@ export class MessagingNode extends EventTarget {
     if (this.#state === 'started') await this.#config.transport.unsubscribe(topic);
   }
 
-  #on<K extends ChannelEventType>(open: OpenTopic, type: K, handler: (detail: ChannelEventDetails[K]) => void): void {
-    open.channel.addEventListener(type, (event: Event) => handler((event as ChannelEvent<K>).detail));
+  #on<K extends ChannelEventType>(topic: string, open: OpenTopic, type: K, handler: (detail: ChannelEventDetails[K]) => void): void {
+    open.channel.addEventListener(type, (event: Event) => {
+      const { detail } = event as ChannelEvent<K>;
+      if (this.#interceptor === undefined) handler(detail);
+      else this.#interceptor(topic, type, detail);
+    });
+  }
+
+  // Logs and reports a delivery (an event, or an entry of the channel's log after a restart),
+  // once: deliveries at or below the last logged seq are known already. Ephemeral ones (seq 0)
+  // are only reported.
+  #delivered(topic: string, open: OpenTopic, delivery: ChannelEventDetails['delivered']): void {
+    const { messageId, senderId, lamport, content, seq } = delivery;
+    const payload = new Uint8Array(content);
+    if (seq === 0) {
+      this.#emit('message_received', { contentTopic: topic, messageHash: messageId, senderId, lamport, payload, repaired: false, ephemeral: true });
+      return;
+    }
+    if (seq <= open.deliveredSeq) return;
+    open.deliveredSeq = seq;
+    open.waiting.delete(messageId);
+    const repaired = open.missing.delete(messageId);
+    this.#append(topic, open, { messageHash: messageId, requestId: '', senderId, payload: encodeBase64(payload), own: false, status: 'received', repaired }, seq);
+    this.#emit('message_received', { contentTopic: topic, messageHash: messageId, senderId, lamport, payload, repaired, ephemeral: false });
   }
 
   #listen(topic: string, open: OpenTopic): void {
-    this.#on(open, 'delivered', ({ messageId, senderId, lamport, content }) => {
-      open.waiting.delete(messageId);
-      const repaired = open.missing.delete(messageId);
-      const payload = new Uint8Array(content);
-      this.#append(topic, open, { messageHash: messageId, requestId: '', senderId, payload: encodeBase64(payload), own: false, status: 'received', repaired });
-      this.#emit('message_received', { contentTopic: topic, messageHash: messageId, senderId, lamport, payload, repaired });
-    });
-    this.#on(open, 'acknowledged', ({ messageId }) => this.#settle(topic, open, messageId, 'acknowledged'));
-    this.#on(open, 'expired', ({ messageId }) => this.#settle(topic, open, messageId, 'expired'));
-    this.#on(open, 'resend', ({ messageId, bytes }) => void this.#publishOwn(topic, open, messageId, bytes));
-    this.#on(open, 'repairReady', ({ bytes }) => void this.#publish(topic, bytes));
-    this.#on(open, 'syncReady', ({ bytes }) => void this.#publish(topic, bytes));
-    this.#on(open, 'missing', ({ messageId, entries }) => {
+    this.#on(topic, open, 'delivered', (delivery) => this.#delivered(topic, open, delivery));
+    this.#on(topic, open, 'acknowledged', ({ messageId }) => this.#settle(topic, open, messageId, 'acknowledged'));
+    this.#on(topic, open, 'expired', ({ messageId }) => this.#settle(topic, open, messageId, 'expired'));
+    this.#on(topic, open, 'resend', ({ messageId, bytes }) => void this.#publishOwn(topic, open, messageId, bytes));
+    this.#on(topic, open, 'repairReady', ({ bytes }) => void this.#publish(topic, bytes));
+    this.#on(topic, open, 'syncReady', ({ bytes }) => void this.#publish(topic, bytes));
+    this.#on(topic, open, 'missing', ({ messageId, entries }) => {
       open.waiting.add(messageId);
       const fresh = entries.map((entry) => entry.messageId).filter((id) => !open.missing.has(id) && !open.waiting.has(id));
       if (fresh.length === 0) return;
@@ -315,17 +373,17 @@ export class MessagingNode extends EventTarget {
       this.#log.addMissing(topic, fresh);
       this.#emit('message_missing', { contentTopic: topic, messageHashes: fresh, lost: false });
     });
-    this.#on(open, 'irretrievablyLost', ({ entries }) => {
+    this.#on(topic, open, 'irretrievablyLost', ({ entries }) => {
       this.#emit('message_missing', { contentTopic: topic, messageHashes: entries.map((entry) => entry.messageId), lost: true });
     });
   }
 
-  // Logs a message at the end of the topic's log.
-  #append(topic: string, open: OpenTopic, fields: Omit<LoggedMessage, 'seq' | 'loggedAt'>): LoggedMessage {
+  // Logs a message at the end of the topic's log (a received one with its channel log seq).
+  #append(topic: string, open: OpenTopic, fields: Omit<LoggedMessage, 'seq' | 'loggedAt'>, deliveredSeq?: number): LoggedMessage {
     const record: LoggedMessage = { ...fields, seq: open.nextSeq, loggedAt: Date.now() };
     open.nextSeq += 1;
     if (record.own) open.pending.set(record.messageHash, record);
-    this.#log.write(topic, record);
+    this.#log.write(topic, record, deliveredSeq);
     return record;
   }
 
