@@ -19,6 +19,7 @@ class JsStore {
   static emscripten::val Open(const std::string& path, const emscripten::val& options);
 
   emscripten::val Apply(const emscripten::val& ops);
+  emscripten::val ApplyPacked(const emscripten::val& packed);
   emscripten::val Get(const std::string& category, const emscripten::val& key);
   emscripten::val Exists(const std::string& category, const emscripten::val& key);
   emscripten::val Scan(const std::string& category, const emscripten::val& start,

@@ -10,6 +10,7 @@
 #include "js_convert.h"
 #include "js_store.h"
 #include "persistency/job_id.h"
+#include "persistency/packed_batch.h"
 #include "persistency/sqlite_store.h"
 #include "platform/host_file_vfs.h"
 
@@ -122,6 +123,14 @@ val JsStore::Apply(const val& ops) {
   return StatusToJs(store_->Apply(*batch));
 }
 
+// `packed` is a Uint8Array in the format of persistency/packed_batch.h: one copy
+// into wasm memory replaces the per-op property reads of Apply.
+val JsStore::ApplyPacked(const val& packed) {
+  Result<WriteBatch> batch = DecodePackedBatch(BytesFromJs(packed));
+  if (!batch) return Failure(batch.error());
+  return StatusToJs(store_->Apply(*batch));
+}
+
 val JsStore::Get(const std::string& category, const val& key) {
   return ToJs(store_->Get(category, KeyFromJs(key)), [](const std::optional<Bytes>& payload) {
     return payload ? BytesToJs(*payload) : val::null();
@@ -156,6 +165,7 @@ EMSCRIPTEN_BINDINGS(persistency) {
   emscripten::class_<JsStore>("SqliteStore")
       .class_function("open", &JsStore::Open)
       .function("apply", &JsStore::Apply)
+      .function("applyPacked", &JsStore::ApplyPacked)
       .function("get", &JsStore::Get)
       .function("exists", &JsStore::Exists)
       .function("scan", &JsStore::Scan)

@@ -33,6 +33,11 @@ export interface CoreStoreOptions {
 export interface CoreStore {
   /** Applies the ops in order, in one transaction when there are several. */
   apply(ops: readonly WireOp[]): CoreResult<undefined>;
+  /**
+   * Like {@link CoreStore.apply}, for ops packed by `packBatch` (packed-batch.ts); malformed
+   * bytes fail with `InvalidArgument` and apply nothing.
+   */
+  applyPacked(packed: Uint8Array): CoreResult<undefined>;
   /** The payload of a row, or null. */
   get(category: string, key: Uint8Array): CoreResult<Uint8Array | null>;
   /** Whether a row exists. */

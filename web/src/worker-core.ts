@@ -10,6 +10,7 @@ import type { LoggedDelivery } from './channel-types.js';
 import { loadCore, type CoreModule, type CoreResult, type CoreStore, type CoreStoreOptions } from './core-module.js';
 import { PersistencyError } from './errors.js';
 import type { HostFile } from './host-file.js';
+import { packBatch } from './packed-batch.js';
 import { jobFileNames } from './platform/platform.js';
 import { errorFromWire, errorToWire, inMemoryRoot, type JobRequest, type JobResponse, type ReplyValues, type WireError, type WireOp } from './protocol.js';
 import type { KvRow } from './store-types.js';
@@ -263,14 +264,14 @@ class JobServer {
     if (this.pending.length === 0) return;
     const batches = this.pending;
     this.pending = [];
-    const together = this.call((store) => store.apply(batches.flat()));
+    const together = this.call((store) => store.applyPacked(packBatch(batches.flat())));
     if (together.ok) return;
     if (batches.length === 1) {
       this.writeFailed(together.error, batches[0]?.length ?? 0);
       return;
     }
     for (const batch of batches) {
-      const alone = this.call((store) => store.apply(batch));
+      const alone = this.call((store) => store.applyPacked(packBatch(batch)));
       if (!alone.ok) this.writeFailed(alone.error, batch.length);
     }
   }
