@@ -5,34 +5,13 @@
 // topic, and for tests drop / reorder / duplicate / seed (impair incoming frames) and fast
 // (resends and syncs every few hundred ms).
 import { BroadcastChannelTransport, createNode, ImpairedTransport, WebSocketTransport } from 'sds-wasm';
+import { fastTiming, humanTiming } from './timing.js';
 
 const params = new URLSearchParams(location.search);
 const topic = params.get('topic') ?? '/sds-chat/1/lobby/proto';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const $ = (id) => document.getElementById(id);
-
-const humanTiming = {
-  sdsAcknowledgementTimeoutMs: 3000,
-  sdsMaxRetransmissions: 100,
-  syncMessageIntervalMs: 2000,
-  bufferSweepIntervalMs: 1000,
-  repairSweepIntervalMs: 1000,
-  repairTMinMs: 1000,
-  repairTMaxMs: 5000,
-};
-// Tests: everything in a few hundred ms, and a causal history long enough to cover a whole
-// test conversation (see docs/messaging.md, "Limits").
-const testTiming = {
-  sdsCausalHistorySize: 64,
-  sdsAcknowledgementTimeoutMs: 300,
-  sdsMaxRetransmissions: 1000,
-  syncMessageIntervalMs: 250,
-  bufferSweepIntervalMs: 150,
-  repairSweepIntervalMs: 150,
-  repairTMinMs: 200,
-  repairTMaxMs: 1000,
-};
 
 function makeTransport() {
   const relay = params.get('relay');
@@ -59,7 +38,7 @@ async function startNode() {
         participantId: name,
         transport,
         contentTopics: [topic],
-        channelsOverrides: params.has('fast') ? testTiming : humanTiming,
+        channelsOverrides: params.has('fast') ? fastTiming : humanTiming,
         tickIntervalMs: params.has('fast') ? 50 : 500,
       });
       sessionStorage.setItem('sds-chat:name', name);

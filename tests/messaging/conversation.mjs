@@ -50,22 +50,3 @@ export function historyProblems(history, participants, perParticipant) {
   }
   return problems;
 }
-
-/**
- * Engine settings that make a test conversation settle in seconds (resends, syncs and sweeps in
- * a few hundred ms). The causal history covers the whole conversation: a message cites the last
- * `sdsCausalHistorySize` entries of its sender's log in the order they entered it, so when more
- * than that many messages are delivered to a sender between two of its own sends (a burst of
- * repairs after a restart), the second no longer depends on the first and a peer may deliver it
- * first. See docs/messaging.md, "Limits".
- */
-export const fastChannels = {
-  sdsCausalHistorySize: 64,
-  sdsAcknowledgementTimeoutMs: 300,
-  sdsMaxRetransmissions: 1000,
-  syncMessageIntervalMs: 250,
-  bufferSweepIntervalMs: 150,
-  repairSweepIntervalMs: 150,
-  repairTMinMs: 200,
-  repairTMaxMs: 1000,
-};

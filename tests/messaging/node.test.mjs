@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createNode, InProcessNetwork, MessagingError } from 'sds-wasm';
 import { interceptChannelEvents } from 'sds-wasm/testing';
-import { conversationPayload, fastChannels, historyProblems, parseLogged } from './conversation.mjs';
+import { conversationPayload, historyProblems, parseLogged } from './conversation.mjs';
+import { fastTiming } from '../../examples/chat/timing.js';
 import { until } from './settle.mjs';
 
 const topic = '/chat/1/room/proto';
@@ -23,7 +24,7 @@ function nodeOn(link, participantId, root, extra = {}) {
     participantId,
     transport: link.transport,
     contentTopics: [topic],
-    channelsOverrides: fastChannels,
+    channelsOverrides: fastTiming,
     tickIntervalMs: 50,
     ...extra,
   });

@@ -4,7 +4,8 @@
 // {id, cmd: 'statuses'} | {id, cmd: 'exit'}; replies {id, ok, value | error}.
 import WebSocket from 'ws';
 import { createNode, ImpairedTransport, WebSocketTransport } from 'sds-wasm';
-import { conversationPayload, fastChannels, historyProblems } from './conversation.mjs';
+import { conversationPayload, historyProblems } from './conversation.mjs';
+import { fastTiming } from '../../examples/chat/timing.js';
 import { until } from './settle.mjs';
 
 const [root, participantId, url, seed] = process.argv.slice(2);
@@ -20,7 +21,7 @@ const node = await createNode({
   participantId,
   transport,
   contentTopics: [topic],
-  channelsOverrides: fastChannels,
+  channelsOverrides: fastTiming,
   tickIntervalMs: 50,
 });
 const statuses = [];
