@@ -111,10 +111,11 @@ class StoreSide final : public KvSide {
 
 class JobSide final : public KvSide {
  public:
-  JobSide(const std::filesystem::path& path, std::size_t get_window)
+  JobSide(const std::filesystem::path& path, std::size_t get_window, bool flush_each_tx)
       : job_(Unwrap(persistency::Job::Start("bench", path.string(), persistency::StoreOptions{}),
                     "job start")),
-        get_window_(std::max<std::size_t>(get_window, 1)) {}
+        get_window_(std::max<std::size_t>(get_window, 1)),
+        flush_each_tx_(flush_each_tx) {}
 
   ~JobSide() override { job_->Close(); }
 
@@ -125,11 +126,12 @@ class JobSide final : public KvSide {
       if (tx == 1) {
         Check(job_->Put(Category(), KeyFor(row, shape), PayloadFor(pool, row)), "job put");
         ++row;
-        continue;
+      } else {
+        persistency::WriteBatch batch;
+        for (; row < end; ++row) batch.Put(Category(), KeyFor(row, shape), PayloadFor(pool, row));
+        Check(job_->Write(std::move(batch)), "job write");
       }
-      persistency::WriteBatch batch;
-      for (; row < end; ++row) batch.Put(Category(), KeyFor(row, shape), PayloadFor(pool, row));
-      Check(job_->Write(std::move(batch)), "job write");
+      if (flush_each_tx_) Check(job_->Flush().get(), "job flush");
     }
     // Writes are fire-and-forget: the phase ends when they are committed.
     Check(job_->Flush().get(), "job flush");
@@ -192,6 +194,7 @@ class JobSide final : public KvSide {
  private:
   std::shared_ptr<persistency::Job> job_;
   std::size_t get_window_;
+  bool flush_each_tx_;
 };
 
 }  // namespace
@@ -200,8 +203,9 @@ std::unique_ptr<KvSide> OpenStoreSide(const std::filesystem::path& path) {
   return std::make_unique<StoreSide>(path);
 }
 
-std::unique_ptr<KvSide> OpenJobSide(const std::filesystem::path& path, std::size_t get_window) {
-  return std::make_unique<JobSide>(path, get_window);
+std::unique_ptr<KvSide> OpenJobSide(const std::filesystem::path& path, std::size_t get_window,
+                                    bool flush_each_tx) {
+  return std::make_unique<JobSide>(path, get_window, flush_each_tx);
 }
 
 void CheckKeyEncoding() {

@@ -11,6 +11,7 @@ namespace {
 
 std::string VariantLabel(const std::string& variant) {
   if (variant == "job") return "Job";
+  if (variant == "job-tx") return "Job, flush per tx";
   if (variant == "job64") return "Job, 64 in flight";
   if (variant == "store") return "SqliteStore";
   return variant;

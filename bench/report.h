@@ -11,7 +11,7 @@ namespace kvbench {
 inline constexpr const char* kRawVariant = "raw";
 
 struct VariantTimes {
-  std::string variant;           // "job", "job64", "store" or kRawVariant
+  std::string variant;           // "job", "job-tx", "job64", "store" or kRawVariant
   std::vector<double> seconds;   // one per repetition, in repetition order
 };
 

@@ -17,9 +17,18 @@
 //              so max_outgoing_buffer is raised to N (the default, 10,000,
 //              would make Wrap fail). Shows what a long unacknowledged buffer
 //              costs: memory, and alice's unwrap of carol's messages.
+//   peer       the js-waku harness's workload (reference sds-js-waku.md §6),
+//              for a side-by-side run with @waku/sds (bench/sds-node): alice
+//              wraps all N first, then bob unwraps them in send order. Ids
+//              are content-addressed (hex SHA-256 of the payload, @waku/sds's
+//              rule), nobody acknowledges, nothing ticks, and the log and
+//              the outgoing buffer hold all N (@waku/sds 0.0.8 bounds
+//              neither). Payloads are the generator's next 1,024 bytes each.
 //
-// Every manager is ticked after every message (timed separately). Each run
-// happens in a forked child, so the peak RSS (getrusage) is that run's alone.
+// In oneway and roundtrip every manager is ticked after every message (timed
+// separately). --dialect sets the wire dialect alice and bob send in. Each
+// run happens in a forked child, so the peak RSS (getrusage) is that run's
+// alone.
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -45,6 +54,7 @@
 #include <vector>
 
 #include "sds/reliability_manager.h"
+#include "sds/sha256.h"
 #include "sds_workload.h"
 
 #ifndef SDS_BENCH_VERSION
@@ -59,9 +69,16 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------
 // Options
 
-enum class Mode { kOneWay, kRoundTrip };
+enum class Mode { kOneWay, kRoundTrip, kPeer };
 
-std::string_view ModeName(Mode mode) { return mode == Mode::kOneWay ? "oneway" : "roundtrip"; }
+std::string_view ModeName(Mode mode) {
+  switch (mode) {
+    case Mode::kOneWay: return "oneway";
+    case Mode::kRoundTrip: return "roundtrip";
+    case Mode::kPeer: return "peer";
+  }
+  return "?";
+}
 
 struct Options {
   std::vector<std::size_t> sizes = {10'000, 100'000};
@@ -69,6 +86,7 @@ struct Options {
   std::vector<Mode> modes = {Mode::kOneWay, Mode::kRoundTrip};
   std::size_t reply_every = 10;  // roundtrip: bob's messages back
   std::size_t carol_every = 100;  // oneway: carol's messages
+  sds::Dialect dialect = sds::Dialect::kNim;
   int reps = 1;
   bool fork_runs = true;
   std::string json_path;
@@ -76,14 +94,15 @@ struct Options {
 
 void PrintUsage(std::ostream& out) {
   out << "usage: sds_native_bench [--n LIST] [--quick] [--configs LIST] [--modes LIST]\n"
-         "                        [--reply-every R] [--carol-every R] [--reps R] [--json PATH]\n"
-         "                        [--no-fork] [--glibc-defaults]\n"
+         "                        [--reply-every R] [--carol-every R] [--dialect D] [--reps R]\n"
+         "                        [--json PATH] [--no-fork] [--glibc-defaults]\n"
          "  --n LIST         messages per run, comma-separated (default 10000,100000)\n"
          "  --quick          smoke run: --n 2000\n"
          "  --configs LIST   any of default,200,10,2 (default: all four)\n"
-         "  --modes LIST     any of oneway,roundtrip (default: both)\n"
+         "  --modes LIST     any of oneway,roundtrip,peer (default: oneway,roundtrip)\n"
          "  --reply-every R  roundtrip: bob writes after every R of alice's messages (default 10)\n"
          "  --carol-every R  oneway: carol writes after every R of alice's messages (default 100)\n"
+         "  --dialect D      nim or spec: the wire dialect the managers send in (default nim)\n"
          "  --reps R         runs per (config, mode, N); medians are reported (default 1)\n"
          "  --json PATH      also write the results as JSON to PATH ('-' for stdout)\n"
          "  --no-fork        run in this process (for profilers; peak RSS is then cumulative)\n"
@@ -150,6 +169,8 @@ Options ParseOptions(int argc, char** argv) {
           options.modes.push_back(Mode::kOneWay);
         } else if (item == "roundtrip") {
           options.modes.push_back(Mode::kRoundTrip);
+        } else if (item == "peer") {
+          options.modes.push_back(Mode::kPeer);
         } else {
           throw std::invalid_argument("unknown mode '" + std::string(item) + "'");
         }
@@ -163,6 +184,15 @@ Options ParseOptions(int argc, char** argv) {
     } else if (arg == "--carol-every") {
       options.carol_every = ParseCount(arg, value());
       if (options.carol_every > 500) throw std::invalid_argument("--carol-every is at most 500");
+    } else if (arg == "--dialect") {
+      std::string_view name = value();
+      if (name == sds::DialectName(sds::Dialect::kNim)) {
+        options.dialect = sds::Dialect::kNim;
+      } else if (name == sds::DialectName(sds::Dialect::kSpec)) {
+        options.dialect = sds::Dialect::kSpec;
+      } else {
+        throw std::invalid_argument("unknown dialect '" + std::string(name) + "' (use nim or spec)");
+      }
     } else if (arg == "--reps") {
       options.reps = static_cast<int>(std::min<std::size_t>(ParseCount(arg, value()), 100));
     } else if (arg == "--json") {
@@ -226,6 +256,7 @@ struct RunSummary {
   long base_rss_kb = 0;  // at the start of the run
   long end_rss_kb = 0;   // after the last message, both managers alive
   long peak_rss_kb = 0;  // getrusage ru_maxrss
+  long wrap_peak_rss_kb = 0;  // peer: ru_maxrss when the wrap phase ended
   // Minor page faults (the process's, all phases) during the first and the
   // last window of alice's messages: growth here means fresh memory.
   std::uint64_t run_window = 0;
@@ -308,6 +339,7 @@ struct RunSpec {
   Mode mode = Mode::kOneWay;
   std::size_t n = 0;
   std::size_t reply_every = 10;  // alice's messages per message back (bob's or carol's)
+  sds::Dialect dialect = sds::Dialect::kNim;
 };
 
 [[noreturn]] void Fail(std::string_view what, std::size_t message, const std::string& detail) {
@@ -358,6 +390,7 @@ sds::Config BystanderConfig(sds::Config config, const RunSpec& spec) {
 void RunOnce(const RunSpec& spec, RunSummary& out) {
   out.base_rss_kb = CurrentRssKb();
   sds::Config config = BenchConfigs()[spec.config_index].config;
+  config.dialect = spec.dialect;
   if (spec.mode == Mode::kOneWay) {
     config.max_outgoing_buffer = std::max(config.max_outgoing_buffer, spec.n);
   }
@@ -444,9 +477,11 @@ void RunOnce(const RunSpec& spec, RunSummary& out) {
       // Periodic work (resends, sweeps, sync messages), as an app would run
       // it; sync messages are produced but not sent anywhere.
       t0 = Clock::now();
-      alice.Tick(now);
-      bob.Tick(now);
-      carol.Tick(now);
+      for (sds::ReliabilityManager* manager : {&alice, &bob, &carol}) {
+        if (sds::Status ticked = manager->Tick(now); !ticked) {
+          Fail("Tick", i, ticked.error().ToString());
+        }
+      }
       sender_events = alice.TakeEvents();
       receiver_events = bob.TakeEvents();
       std::vector<sds::Event> bystander_events = carol.TakeEvents();
@@ -470,9 +505,70 @@ void RunOnce(const RunSpec& spec, RunSummary& out) {
   out.ok = true;
 }
 
+// The peer mode (see the top of the file): all wraps, then all unwraps.
+void RunPeer(const RunSpec& spec, RunSummary& out) {
+  out.base_rss_kb = CurrentRssKb();
+  sds::Config config = BenchConfigs()[spec.config_index].config;
+  config.dialect = spec.dialect;
+  config.content_addressed_ids = true;
+  config.max_outgoing_buffer = std::max(config.max_outgoing_buffer, spec.n);
+  config.max_message_history = std::max(config.max_message_history, spec.n);
+  const sds::ChannelId channel(kChannel);
+
+  std::array<Recorder, kPhaseCount> rec;
+  rec[kWrap].Reserve(spec.n);
+  rec[kUnwrap].Reserve(spec.n);
+  std::vector<sds::Bytes> wires;
+  wires.reserve(spec.n);
+  sds::Bytes content(kPayloadBytes);
+  std::int64_t now = kStartMs;
+  const Clock::time_point wall_start = Clock::now();
+  {
+    sds::ReliabilityManager alice{std::string(kSender), config};
+    sds::ReliabilityManager bob{std::string(kReceiver), config};
+    Mulberry32 rng(kSenderSeed);
+    for (std::size_t i = 0; i < spec.n; ++i, now += kStepMs) {
+      FillRandom(rng, content);
+      Clock::time_point t0 = Clock::now();
+      sds::Result<sds::Bytes> wire = alice.Wrap(channel, content, "", now);
+      std::vector<sds::Event> events = alice.TakeEvents();
+      Clock::time_point t1 = Clock::now();
+      if (!wire) Fail("alice Wrap", i, wire.error().ToString());
+      rec[kWrap].Add(t1 - t0, wire->size());
+      CountEvents(events, out.sender_events);
+      wires.push_back(*std::move(wire));
+    }
+    out.max_sender_outgoing = OutgoingSize(alice);
+    out.wrap_peak_rss_kb = PeakRssKb();
+
+    Mulberry32 replay(kSenderSeed);  // the same payloads again, to check each delivery
+    for (std::size_t i = 0; i < spec.n; ++i, now += kStepMs) {
+      FillRandom(replay, content);
+      Clock::time_point t0 = Clock::now();
+      sds::Result<sds::UnwrapResult> got = bob.Unwrap(wires[i], now);
+      std::vector<sds::Event> events = bob.TakeEvents();
+      Clock::time_point t1 = Clock::now();
+      rec[kUnwrap].Add(t1 - t0, wires[i].size());
+      CheckDelivery(got, events, sds::ContentMessageId(content), content, "bob", i);
+      CountEvents(events, out.receiver_events);
+    }
+    out.wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
+    out.sender_outgoing_end = OutgoingSize(alice);
+    out.receiver_outgoing_end = OutgoingSize(bob);
+    out.end_rss_kb = CurrentRssKb();
+  }
+  out.peak_rss_kb = PeakRssKb();
+  for (std::size_t p = 0; p < kPhaseCount; ++p) out.phases[p] = rec[p].Summarize();
+  out.ok = true;
+}
+
 void RunCatching(const RunSpec& spec, RunSummary& out) {
   try {
-    RunOnce(spec, out);
+    if (spec.mode == Mode::kPeer) {
+      RunPeer(spec, out);
+    } else {
+      RunOnce(spec, out);
+    }
   } catch (const std::exception& e) {
     out.ok = false;
     std::snprintf(out.error.data(), out.error.size(), "%s", e.what());
@@ -670,6 +766,7 @@ void PrintRates(std::ostream& out, const std::vector<RunGroup>& groups) {
     if (group.reps.empty()) continue;
     for (Phase phase : ShownPhases()) {
       PhaseRow row = MakeRow(group.reps, phase);
+      if (row.count == 0) continue;  // the peer mode has no messages back
       std::string ratio = Fixed(row.ratio, 2);
       if (row.ratio < 0.8) ratio += " (!)";
       if (row.window != kWindow) ratio += " [w=" + std::to_string(row.window) + "]";
@@ -796,6 +893,7 @@ std::string ToJson(const Options& options, const std::vector<RunGroup>& groups) 
     const NamedConfig named = BenchConfigs()[group.spec.config_index];
     out << "{\"config\":" << JsonString(named.name)
         << ",\"causalHistorySize\":" << named.config.max_causal_history
+        << ",\"dialect\":" << JsonString(sds::DialectName(group.spec.dialect))
         << ",\"mode\":" << JsonString(ModeName(group.spec.mode)) << ",\"n\":" << group.spec.n
         << ",\"ok\":" << (group.error.empty() ? "true" : "false");
     if (!group.error.empty()) out << ",\"error\":" << JsonString(group.error);
@@ -803,6 +901,7 @@ std::string ToJson(const Options& options, const std::vector<RunGroup>& groups) 
       const RunSummary& last = group.reps.back();
       auto median = [&](auto field) { return JsonNumber(MedianOf(group.reps, field)); };
       out << ",\"peakRssKb\":" << median([](const RunSummary& r) { return r.peak_rss_kb; })
+          << ",\"wrapPeakRssKb\":" << median([](const RunSummary& r) { return r.wrap_peak_rss_kb; })
           << ",\"liveRssKb\":" << median([](const RunSummary& r) { return r.end_rss_kb; })
           << ",\"baseRssKb\":" << median([](const RunSummary& r) { return r.base_rss_kb; })
           << ",\"wallSeconds\":" << median([](const RunSummary& r) { return r.wall_s; })
@@ -855,7 +954,7 @@ int Main(int argc, char** argv) {
     for (std::size_t config_index : options.configs) {
       for (Mode mode : options.modes) {
         std::size_t every = mode == Mode::kRoundTrip ? options.reply_every : options.carol_every;
-        groups.push_back({{config_index, mode, n, every}, {}, {}});
+        groups.push_back({{config_index, mode, n, every, options.dialect}, {}, {}});
       }
     }
   }
@@ -891,6 +990,7 @@ int Main(int argc, char** argv) {
             << "(acknowledging) after every " << options.reply_every
             << " of hers; oneway, carol's (not acknowledging) after every " << options.carol_every
             << ".\n"
+            << "Dialect: " << sds::DialectName(options.dialect) << ".\n"
             << "Allocator: glibc, GLIBC_TUNABLES="
             << (std::getenv("GLIBC_TUNABLES") ? std::getenv("GLIBC_TUNABLES") : "(unset)") << ".\n"
             << "Rates count only the timed calls (Wrap or Unwrap + TakeEvents). "

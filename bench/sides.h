@@ -46,7 +46,11 @@ std::unique_ptr<KvSide> OpenStoreSide(const std::filesystem::path& path);
 // persistency::Job: every call goes through the job's storage thread.
 // `get_window` > 1 keeps that many Get futures in flight instead of waiting
 // for each one (a pipelined client); the other phases ignore it.
-std::unique_ptr<KvSide> OpenJobSide(const std::filesystem::path& path, std::size_t get_window = 1);
+// `flush_each_tx` makes Put wait for every transaction (every row at tx=1) to
+// commit before issuing the next, as the raw side does; otherwise writes are
+// fire-and-forget and the job may commit several of them together.
+std::unique_ptr<KvSide> OpenJobSide(const std::filesystem::path& path, std::size_t get_window = 1,
+                                    bool flush_each_tx = false);
 
 // Throws unless persistency's key encoding produces the bytes workload.h
 // gives the raw side (and PrefixRange the same bounds).

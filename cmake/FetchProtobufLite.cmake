@@ -108,7 +108,8 @@ function(_sds_protobuf_add_from_source)
 
   # Keep the project's ABI-relevant flags (exceptions, threads, sanitizers)
   # that the directory passed down, but no warnings from third-party code.
-  target_compile_options(libprotobuf-lite PRIVATE -w)
+  # Optimised for size: the runtime is a small share of the engine's time.
+  target_compile_options(libprotobuf-lite PRIVATE -w -Oz)
 endfunction()
 
 add_library(sds_protobuf_lite INTERFACE)

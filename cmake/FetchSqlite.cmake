@@ -87,7 +87,27 @@ if(EMSCRIPTEN)
     SQLITE_LIKE_DOESNT_MATCH_BLOBS
     SQLITE_OMIT_PROGRESS_CALLBACK
     SQLITE_TEMP_STORE=3
-    SQLITE_DEFAULT_FOREIGN_KEYS=0)
+    SQLITE_DEFAULT_FOREIGN_KEYS=0
+    # Size: SQL features the key-value store never uses (all safe with the
+    # amalgamation, since none of them changes the parser).
+    SQLITE_OMIT_JSON
+    SQLITE_OMIT_DATETIME_FUNCS
+    SQLITE_OMIT_UTF16
+    SQLITE_OMIT_COMPLETE
+    SQLITE_OMIT_GET_TABLE
+    SQLITE_OMIT_TCL_VARIABLE
+    SQLITE_OMIT_AUTHORIZATION
+    SQLITE_OMIT_COMPILEOPTION_DIAGS
+    SQLITE_OMIT_DECLTYPE
+    SQLITE_OMIT_EXPLAIN
+    SQLITE_OMIT_INTROSPECTION_PRAGMAS
+    SQLITE_OMIT_TRACE
+    SQLITE_OMIT_BLOB_LITERAL
+    SQLITE_OMIT_INCRBLOB
+    SQLITE_UNTESTABLE)
+  # The shipped module is mostly SQLite: optimise it for size. Its speed here
+  # is bound by OPFS and the page↔worker hop, not by SQLite's own code.
+  target_compile_options(sqlite3 PRIVATE -Oz)
 else()
   find_package(Threads REQUIRED)
   target_compile_definitions(sqlite3 PUBLIC SQLITE_THREADSAFE=1)

@@ -9,7 +9,7 @@
 #                       this run changed something)
 #
 # What it does (idempotent; a re-run with everything present takes seconds):
-#   * bookworm packages: clang-19/lld-19/llvm-19, cmake, ninja, googletest,
+#   * bookworm packages: clang-19/lld-19/llvm-19 (+ libclang-rt-19-dev, for libFuzzer), cmake, ninja, googletest,
 #     google benchmark, protobuf 3.21.12 (protoc + libprotobuf-dev), farmhash,
 #     node-acorn, node-typescript (tsc, for emcc --emit-tsd), chromium.
 #   * emscripten 3.1.69 from trixie. A trixie apt source is added, pinned so
@@ -146,7 +146,7 @@ fi
 
 # --- 2. packages ------------------------------------------------------------------
 PKGS=(
-  clang-19 lld-19 llvm-19
+  clang-19 lld-19 llvm-19 libclang-rt-19-dev
   cmake ninja-build pkgconf
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   protobuf-compiler libprotobuf-dev

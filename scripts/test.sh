@@ -17,6 +17,9 @@ for suite in build/asan/tests/persistency_tests build/asan/tests/sds/sds_tests \
     "$suite" --gtest_brief=1
 done
 
+echo "== fuzzing: every libFuzzer target for a few seconds (docs/fuzzing.md)"
+bash scripts/fuzz.sh --seconds 8
+
 echo "== wasm tests (node --test)"
 node --test tests/wasm/
 
@@ -31,5 +34,8 @@ node --test tests/browser/
 
 echo "== messaging node, transports, relay and the chat demo (node --test)"
 node --test tests/messaging/
+
+echo "== convergence simulation, lossy network, both dialects and @waku/sds peers (node --test)"
+node --test tests/sim/
 
 echo "== all suites passed in $((SECONDS - start)) s"

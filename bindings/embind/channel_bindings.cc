@@ -80,7 +80,7 @@ class JsChannelHost {
 
   val Send(const val& content, const val& message_id, const val& now_ms) {
     ArgReader args(false);
-    Bytes bytes = args.ByteArray(content, "payload");
+    Bytes bytes = args.Content(content, "payload");
     std::string id = args.String(message_id, "messageId");
     std::int64_t now = args.Time(now_ms, "nowMs");
     if (!args.ok()) return Failure(args.error());
@@ -90,7 +90,7 @@ class JsChannelHost {
   // No lamport, history or bloom: never stored, resent or acknowledged.
   val SendEphemeral(const val& content, const val& message_id) {
     ArgReader args(false);
-    Bytes bytes = args.ByteArray(content, "payload");
+    Bytes bytes = args.Content(content, "payload");
     std::string id = args.String(message_id, "messageId");
     if (!args.ok()) return Failure(args.error());
     return ToJs(engine_.WrapEphemeral(channel_, bytes, id), BytesToJs);
@@ -98,7 +98,7 @@ class JsChannelHost {
 
   val Receive(const val& message, const val& now_ms) {
     ArgReader args(false);
-    Bytes bytes = args.ByteArray(message, "bytes");
+    Bytes bytes = args.WireMessage(message, "bytes");
     std::int64_t now = args.Time(now_ms, "nowMs");
     if (!args.ok()) return Failure(args.error());
     return ToJs(engine_.Unwrap(bytes, now), UnwrapResultToJs);
@@ -116,8 +116,7 @@ class JsChannelHost {
     ArgReader args(false);
     std::int64_t now = args.Time(now_ms, "nowMs");
     if (!args.ok()) return Failure(args.error());
-    engine_.Tick(now);
-    return Success();
+    return StatusToJs(engine_.Tick(now));
   }
 
   // The engine's events; a delivered one also carries its log seq (see Log).
@@ -176,7 +175,7 @@ class JsChannelHost {
 // The channel a serialized message (either dialect) belongs to.
 val MessageChannelIdJs(const val& message) {
   ArgReader args(false);
-  Bytes bytes = args.ByteArray(message, "bytes");
+  Bytes bytes = args.WireMessage(message, "bytes");
   if (!args.ok()) return Failure(args.error());
   Result<Dialect> dialect = DetectDialect(bytes);
   if (!dialect) return Failure(dialect.error());

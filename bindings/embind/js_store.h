@@ -24,6 +24,8 @@ class JsStore {
   emscripten::val Exists(const std::string& category, const emscripten::val& key);
   emscripten::val Scan(const std::string& category, const emscripten::val& start,
                        const emscripten::val& stop, bool reverse, unsigned limit);
+  emscripten::val ScanPacked(const std::string& category, const emscripten::val& start,
+                             const emscripten::val& stop, bool reverse, unsigned limit);
   emscripten::val Count(const std::string& category, const emscripten::val& start,
                         const emscripten::val& stop);
   emscripten::val IntegrityCheck();

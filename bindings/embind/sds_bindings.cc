@@ -9,6 +9,7 @@
 //   for (const event of rm.takeEvents()) { ... }
 //   rm.delete();  // embind objects are freed explicitly
 //   core.contentMessageId(bytes)  // {ok, value: hex SHA-256}: @waku/sds's message id
+//   // (payloads over 1 MiB are MessageTooLarge: no message could carry them)
 //
 // Results. Every method that can fail returns {ok: true, value} |
 // {ok: false, error: {kind, message}}, `kind` being sds::ErrorKindName. Bad
@@ -476,7 +477,7 @@ class JsReliabilityManager {
   JsBytesResult Wrap(JsString channel_id, JsBytes content, JsString message_id, JsTime now_ms) {
     ArgReader args = Args();
     std::string channel = args.String(channel_id, "channelId");
-    Bytes bytes = args.ByteArray(content, "content");
+    Bytes bytes = args.Content(content, "content");
     std::string id = args.String(message_id, "messageId");
     std::int64_t now = args.Time(now_ms, "nowMs");
     if (!args.ok()) return Refused<JsBytesResult>(args);
@@ -486,7 +487,7 @@ class JsReliabilityManager {
   JsBytesResult WrapEphemeral(JsString channel_id, JsBytes content, JsString message_id) {
     ArgReader args = Args();
     std::string channel = args.String(channel_id, "channelId");
-    Bytes bytes = args.ByteArray(content, "content");
+    Bytes bytes = args.Content(content, "content");
     std::string id = args.String(message_id, "messageId");
     if (!args.ok()) return Refused<JsBytesResult>(args);
     return JsBytesResult(ToJs(engine_.WrapEphemeral(channel, bytes, id), BytesToJs));
@@ -502,7 +503,7 @@ class JsReliabilityManager {
 
   JsUnwrapResult Unwrap(JsBytes message, JsTime now_ms) {
     ArgReader args = Args();
-    Bytes bytes = args.ByteArray(message, "bytes");
+    Bytes bytes = args.WireMessage(message, "bytes");
     std::int64_t now = args.Time(now_ms, "nowMs");
     if (!args.ok()) return Refused<JsUnwrapResult>(args);
     return JsUnwrapResult(ToJs(engine_.Unwrap(bytes, now), UnwrapResultToJs));
@@ -521,8 +522,7 @@ class JsReliabilityManager {
     ArgReader args = Args();
     std::int64_t now = args.Time(now_ms, "nowMs");
     if (!args.ok()) return Refused<JsStatus>(args);
-    engine_.Tick(now);
-    return JsStatus(Success());
+    return JsStatus(StatusToJs(engine_.Tick(now)));
   }
 
   // null or undefined removes the provider.
@@ -569,7 +569,7 @@ class JsReliabilityManager {
 // with contentAddressedIds uses too.
 JsStringResult ContentMessageIdJs(JsBytes payload) {
   ArgReader args(false);
-  Bytes bytes = args.ByteArray(payload, "payload");
+  Bytes bytes = args.Content(payload, "payload");
   if (!args.ok()) return Refused<JsStringResult>(args);
   return JsStringResult(Success(val(ContentMessageId(bytes))));
 }

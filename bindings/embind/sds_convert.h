@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -20,6 +21,8 @@
 #include "sds/config.h"
 #include "sds/error.h"
 #include "sds/event.h"
+#include "sds/nim_codec.h"
+#include "sds/spec_codec.h"
 #include "sds/reliability_manager.h"
 
 namespace js_convert {
@@ -33,6 +36,8 @@ val ErrorToJs(const sds::Error& error);
 namespace sds::bindings {
 
 inline constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
+// The longest serialized message either dialect's decoder reads.
+inline constexpr std::size_t kMaxWireBytes = std::max(kMaxNimMessageBytes, kMaxSpecMessageBytes);
 
 inline Error InvalidArgument(std::string message) {
   return Error{ErrorKind::kInvalidArgument, std::move(message)};
@@ -50,8 +55,9 @@ class ArgReader {
   bool ok() const { return !error_.has_value(); }
   const Error& error() const { return *error_; }
 
-  void Fail(std::string message) {
-    if (ok()) error_ = InvalidArgument(std::move(message));
+  void Fail(std::string message) { Refuse(InvalidArgument(std::move(message))); }
+  void Refuse(Error error) {
+    if (ok()) error_ = std::move(error);
   }
 
   std::string String(const emscripten::val& value, std::string_view name) {
@@ -77,6 +83,18 @@ class ArgReader {
     if (js_convert::IsUint8Array(value)) return js_convert::BytesFromJs(value);
     Fail(std::string(name) + " must be a Uint8Array");
     return {};
+  }
+
+  // A payload to send: over kMaxContentSize is kMessageTooLarge, refused
+  // before it is copied into the module's memory.
+  Bytes Content(const emscripten::val& value, std::string_view name) {
+    return Bounded(value, name, kMaxContentSize, ErrorKind::kMessageTooLarge);
+  }
+
+  // Received bytes: over kMaxWireBytes is kDeserializationError (what the
+  // decoder would say), refused before the copy.
+  Bytes WireMessage(const emscripten::val& value, std::string_view name) {
+    return Bounded(value, name, kMaxWireBytes, ErrorKind::kDeserializationError);
   }
 
   // A JS number that is a safe integer within T's range.
@@ -120,6 +138,19 @@ class ArgReader {
   }
 
  private:
+  Bytes Bounded(const emscripten::val& value, std::string_view name, std::size_t limit,
+                ErrorKind kind) {
+    if (js_convert::IsUint8Array(value)) {
+      const auto length = value["length"].as<double>();
+      if (length > static_cast<double>(limit)) {
+        Refuse(Error{kind, std::string(name) + " has " + std::to_string(static_cast<std::uint64_t>(length)) +
+                               " bytes; the limit is " + std::to_string(limit)});
+        return {};
+      }
+    }
+    return ByteArray(value, name);
+  }
+
   std::optional<Error> error_;
 };
 

@@ -24,4 +24,12 @@ Status ValidateJobId(std::string_view id) {
   return {};
 }
 
+Status ValidateRootText(std::string_view root) {
+  if (root.empty()) return MakeError(ErrorKind::kInvalidArgument, "root directory is empty");
+  if (root.find('\0') != std::string_view::npos) {
+    return MakeError(ErrorKind::kInvalidArgument, "root contains a NUL byte");
+  }
+  return {};
+}
+
 }  // namespace persistency

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 Status ValidateRoot(const std::string& root) {
-  if (root.empty()) return MakeError(ErrorKind::kInvalidArgument, "root directory is empty");
+  if (Status text = ValidateRootText(root); !text) return text;
   std::error_code ec;
   fs::path path(root);
   if (fs::exists(path, ec)) {

@@ -143,7 +143,9 @@ Result<std::string> SqliteConnection::QueryText(std::string_view sql) {
   Result<bool> row = stmt->Step();
   if (!row) return std::unexpected(std::move(row.error()));
   if (!*row) return std::string();
-  return stmt->ColumnText(0);
+  std::string text = stmt->ColumnText(0);
+  if (Status done = stmt->Run(); !done) return std::unexpected(std::move(done.error()));
+  return text;
 }
 
 Result<std::int64_t> SqliteConnection::QueryInt64(std::string_view sql) {
@@ -151,7 +153,10 @@ Result<std::int64_t> SqliteConnection::QueryInt64(std::string_view sql) {
   if (!stmt) return std::unexpected(std::move(stmt.error()));
   Result<bool> row = stmt->Step();
   if (!row) return std::unexpected(std::move(row.error()));
-  return *row ? stmt->ColumnInt64(0) : 0;
+  if (!*row) return 0;
+  std::int64_t value = stmt->ColumnInt64(0);
+  if (Status done = stmt->Run(); !done) return std::unexpected(std::move(done.error()));
+  return value;
 }
 
 std::int64_t SqliteConnection::changes() const { return sqlite3_changes64(db_.get()); }

@@ -60,7 +60,9 @@ class SqliteConnection {
 
   Status Exec(std::string_view sql);
   Result<SqliteStatement> Prepare(std::string_view sql);
-  // Runs a one-row query and returns its first column as text.
+  // Runs a one-row query to completion and returns its first column as
+  // text. A pragma that changes the database (journal_mode) commits only as
+  // it completes, so a failure there is an error too.
   Result<std::string> QueryText(std::string_view sql);
   Result<std::int64_t> QueryInt64(std::string_view sql);
   bool in_transaction() const;

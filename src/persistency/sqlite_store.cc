@@ -221,8 +221,9 @@ Result<bool> SqliteStore::Exists(std::string_view category, const Key& key) {
   return stmt->Step();
 }
 
-Result<std::vector<KvRow>> SqliteStore::Scan(std::string_view category, const KeyRange& range,
-                                             const ScanOptions& options) {
+Status SqliteStore::ScanEach(std::string_view category, const KeyRange& range,
+                             const ScanOptions& options,
+                             const std::function<void(ByteView key, ByteView payload)>& visit) {
   SqliteStatement& chosen =
       options.reverse ? (range.open_ended() ? statements_->scan_desc_open
                                             : statements_->scan_desc_bounded)
@@ -231,16 +232,23 @@ Result<std::vector<KvRow>> SqliteStore::Scan(std::string_view category, const Ke
   StatementScope stmt(chosen);
   BindRange(*stmt, category, range);
   stmt->BindInt64(4, options.limit == 0 ? -1 : static_cast<std::int64_t>(options.limit));
-  std::vector<KvRow> rows;
-  if (options.limit > 0) rows.reserve(std::min<std::size_t>(options.limit, 4096));
   for (;;) {
     Result<bool> row = stmt->Step();
     if (!row) return std::unexpected(std::move(row.error()));
-    if (!*row) return rows;
-    ByteView key = stmt->ColumnBlob(0);
-    ByteView payload = stmt->ColumnBlob(1);
-    rows.push_back({Key::Raw(key), Bytes(payload.begin(), payload.end())});
+    if (!*row) return {};
+    visit(stmt->ColumnBlob(0), stmt->ColumnBlob(1));
   }
+}
+
+Result<std::vector<KvRow>> SqliteStore::Scan(std::string_view category, const KeyRange& range,
+                                             const ScanOptions& options) {
+  std::vector<KvRow> rows;
+  if (options.limit > 0) rows.reserve(std::min<std::size_t>(options.limit, 4096));
+  Status status = ScanEach(category, range, options, [&rows](ByteView key, ByteView payload) {
+    rows.push_back({Key::Raw(key), Bytes(payload.begin(), payload.end())});
+  });
+  if (!status) return std::unexpected(std::move(status.error()));
+  return rows;
 }
 
 Result<std::vector<KvRow>> SqliteStore::ScanPrefix(std::string_view category, const Key& prefix,

@@ -49,6 +49,10 @@ class SqliteStore {
   Result<bool> Exists(std::string_view category, const Key& key);
   Result<std::vector<KvRow>> Scan(std::string_view category, const KeyRange& range,
                                   const ScanOptions& options = {});
+  // Like Scan, but hands each row to `visit` while the statement is on it
+  // (the views are valid only during the call), without copying it.
+  Status ScanEach(std::string_view category, const KeyRange& range, const ScanOptions& options,
+                  const std::function<void(ByteView key, ByteView payload)>& visit);
   Result<std::vector<KvRow>> ScanPrefix(std::string_view category, const Key& prefix,
                                         const ScanOptions& options = {});
   Result<std::int64_t> Count(std::string_view category, const KeyRange& range);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "platform/host_file_js.h"
+#include "platform/host_write_buffer.h"
 
 namespace platform {
 namespace {
@@ -13,9 +14,27 @@ namespace {
 struct HostFileHandle {
   sqlite3_file base;  // first member, so SQLite's pointer is ours too
   int slot;
+  // Writes to the database and the WAL may be buffered, journal writes not
+  // (host_write_buffer.h).
+  bool buffered;
+  bool wal;
+  // The last write was the header of a WAL commit frame, so the next one (its
+  // page) ends the commit.
+  bool commit_page_next;
 };
 
-int SlotOf(sqlite3_file* file) { return reinterpret_cast<HostFileHandle*>(file)->slot; }
+HostFileHandle& HandleOf(sqlite3_file* file) { return *reinterpret_cast<HostFileHandle*>(file); }
+int SlotOf(sqlite3_file* file) { return HandleOf(file).slot; }
+
+// SQLite writes a WAL frame as its 24-byte header, then the page. Bytes 4–7
+// of the header (big-endian) are the database size after the commit for the
+// last frame of a commit, else 0. In WAL mode nothing but this write lies
+// between the commit's last page and the moment it counts as committed (the
+// WAL index is in memory), so that page is handed over at once.
+constexpr int kWalFrameHeaderSize = 24;
+bool IsWalCommitFrameHeader(const std::uint8_t* bytes, int amount) {
+  return amount == kWalFrameHeaderSize && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+}
 
 // A failed host call becomes SQLITE_FULL when the host ran out of space,
 // else the I/O error code SQLite expects from that method.
@@ -41,11 +60,13 @@ class ProbeSlot {
 };
 
 int Close(sqlite3_file* file) {
+  int rc = FlushHostWrites();
   sds_host_file_close(SlotOf(file));
-  return SQLITE_OK;
+  return rc;
 }
 
 int Read(sqlite3_file* file, void* buffer, int amount, sqlite3_int64 offset) {
+  if (int rc = FlushOverlapping(SlotOf(file), offset, amount); rc != SQLITE_OK) return rc;
   auto* bytes = static_cast<std::uint8_t*>(buffer);
   int got = sds_host_file_read(SlotOf(file), bytes, amount, static_cast<double>(offset));
   if (got < 0) return FailureCode(got, SQLITE_IOERR_READ);
@@ -58,24 +79,28 @@ int Read(sqlite3_file* file, void* buffer, int amount, sqlite3_int64 offset) {
 }
 
 int Write(sqlite3_file* file, const void* buffer, int amount, sqlite3_int64 offset) {
-  int put = sds_host_file_write(SlotOf(file), static_cast<const std::uint8_t*>(buffer), amount,
-                                static_cast<double>(offset));
-  if (put < 0) return FailureCode(put, SQLITE_IOERR_WRITE);
-  // A short write without an exception means no room, as in SQLite's unix VFS.
-  return put == amount ? SQLITE_OK : SQLITE_FULL;
+  HostFileHandle& handle = HandleOf(file);
+  const auto* bytes = static_cast<const std::uint8_t*>(buffer);
+  if (!handle.buffered) return DirectWrite(handle.slot, bytes, amount, offset);
+  const WriteEnd end = handle.commit_page_next ? WriteEnd::kHandOver : WriteEnd::kMayBuffer;
+  handle.commit_page_next = handle.wal && IsWalCommitFrameHeader(bytes, amount);
+  return BufferedWrite(handle.slot, bytes, amount, offset, end);
 }
 
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
+  if (int flushed = FlushHostWrites(); flushed != SQLITE_OK) return flushed;
   int rc = sds_host_file_truncate(SlotOf(file), static_cast<double>(size));
   return rc < 0 ? FailureCode(rc, SQLITE_IOERR_TRUNCATE) : SQLITE_OK;
 }
 
 int Sync(sqlite3_file* file, int /*flags*/) {
+  if (int flushed = FlushHostWrites(); flushed != SQLITE_OK) return flushed;
   int rc = sds_host_file_flush(SlotOf(file));
   return rc < 0 ? FailureCode(rc, SQLITE_IOERR_FSYNC) : SQLITE_OK;
 }
 
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
+  if (int flushed = FlushHostWrites(); flushed != SQLITE_OK) return flushed;
   double bytes = sds_host_file_size(SlotOf(file));
   if (bytes < 0) return FailureCode(static_cast<int>(bytes), SQLITE_IOERR_FSTAT);
   *size = static_cast<sqlite3_int64>(bytes);
@@ -131,7 +156,11 @@ int Open(sqlite3_vfs*, const char* path, sqlite3_file* file, int flags, int* out
   if (path == nullptr) return SQLITE_CANTOPEN;
   int slot = sds_host_file_open(path, 1);
   if (slot < 0) return SQLITE_CANTOPEN;
-  reinterpret_cast<HostFileHandle*>(file)->slot = slot;
+  HostFileHandle& handle = HandleOf(file);
+  handle.slot = slot;
+  handle.wal = (flags & SQLITE_OPEN_WAL) != 0;
+  handle.buffered = (flags & (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_WAL)) != 0;
+  handle.commit_page_next = false;
   file->pMethods = &kIoMethods;
   if (out_flags != nullptr) *out_flags = flags;
   return SQLITE_OK;
@@ -139,6 +168,8 @@ int Open(sqlite3_vfs*, const char* path, sqlite3_file* file, int flags, int* out
 
 // Access handles cannot delete their file, so "deleted" means empty.
 int Delete(sqlite3_vfs*, const char* path, int sync_dir) {
+  // The file may be open in another slot, with writes still buffered.
+  if (int flushed = FlushHostWrites(); flushed != SQLITE_OK) return flushed;
   ProbeSlot probe(path);
   if (!probe.registered()) return SQLITE_IOERR_DELETE_NOENT;
   int rc = sds_host_file_truncate(probe.slot(), 0);
@@ -149,6 +180,7 @@ int Delete(sqlite3_vfs*, const char* path, int sync_dir) {
 
 int Access(sqlite3_vfs*, const char* path, int /*flags*/, int* result) {
   *result = 0;
+  if (int flushed = FlushHostWrites(); flushed != SQLITE_OK) return flushed;
   ProbeSlot probe(path);
   if (!probe.registered()) return SQLITE_OK;
   double size = sds_host_file_size(probe.slot());

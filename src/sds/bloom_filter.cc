@@ -270,7 +270,7 @@ std::string BloomFilter::ToString() const {
 
 Bytes BloomFilter::WordsLittleEndian() const {
   Bytes out(words_.size() * 8);
-  StoreWords<std::endian::little>(words_, out.data());
+  WriteWordsLittleEndian(out.data());
   return out;
 }
 
@@ -280,9 +280,9 @@ Bytes BloomFilter::WordsBigEndian() const {
   return out;
 }
 
-void BloomFilter::WriteWordsLittleEndian(std::string* out) const {
-  out->resize(words_.size() * 8);
-  StoreWords<std::endian::little>(words_, reinterpret_cast<std::uint8_t*>(out->data()));
+std::uint8_t* BloomFilter::WriteWordsLittleEndian(std::uint8_t* out) const {
+  StoreWords<std::endian::little>(words_, out);
+  return out + words_.size() * 8;
 }
 
 std::vector<std::uint64_t> BloomFilter::WordsFromLittleEndian(ByteView bytes) {

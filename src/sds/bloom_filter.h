@@ -111,9 +111,10 @@ class BloomFilter {
 
   // The words, each as 8 little-endian bytes, in index order (nim-sds).
   Bytes WordsLittleEndian() const;
-  // WordsLittleEndian() into `out` (replacing its contents), for codecs that
-  // build a protobuf string field.
-  void WriteWordsLittleEndian(std::string* out) const;
+  // WordsLittleEndian() written at `out`, which has room for words().size()
+  // * 8 bytes; returns the end of what was written. For codecs that write
+  // the words straight into a message.
+  std::uint8_t* WriteWordsLittleEndian(std::uint8_t* out) const;
   // The words, each as 8 big-endian bytes, in index order (js-waku).
   Bytes WordsBigEndian() const;
   // len / 8 words from 8-byte little- / big-endian groups; trailing bytes

@@ -11,6 +11,13 @@
 namespace sds {
 
 inline constexpr std::size_t kMaxContentSize = 1 << 20;  // nim-sds MaxMessageSize
+// Entries one message may carry in its causal history or its repair
+// requests; both codecs refuse more (kMaxNimHistoryEntries,
+// kMaxSpecHistoryEntries), so the config may not ask for more.
+inline constexpr std::size_t kMaxHistoryEntries = 10'000;
+// The largest time (`now_ms` and every interval in Config): Number.MAX_SAFE_INTEGER,
+// so times are exact in JS and the sum of two never overflows int64.
+inline constexpr std::int64_t kMaxTimeMs = (std::int64_t{1} << 53) - 1;
 
 struct Config {
   std::int64_t bloom_filter_capacity = 10000;
@@ -52,8 +59,14 @@ struct Config {
 };
 
 // InvalidArgument when a value is out of range: capacities and sizes ≥ 1,
-// 0 < error rate < 1, intervals > 0, timeouts ≥ 0, t_min ≤ t_max; with the
-// spec dialect, @waku/sds's bloom capacity and error rate.
+// 0 < error rate < 1, intervals > 0, timeouts ≥ 0, t_min ≤ t_max, times ≤
+// kMaxTimeMs, maxCausalHistory and maxRepairRequests ≤ kMaxHistoryEntries;
+// with the spec dialect, @waku/sds's bloom capacity and error rate. (A bloom
+// capacity too large for BloomFilter::kMaxBits is refused when the first
+// channel is created, before its filter is allocated.)
 Status ValidateConfig(const Config& config);
+
+// InvalidArgument unless 0 ≤ now_ms ≤ kMaxTimeMs.
+Status ValidateTime(std::int64_t now_ms);
 
 }  // namespace sds

@@ -11,6 +11,7 @@ std::string_view ErrorKindName(ErrorKind kind) {
     case ErrorKind::kDeserializationError: return "DeserializationError";
     case ErrorKind::kMessageTooLarge: return "MessageTooLarge";
     case ErrorKind::kPersistenceError: return "PersistenceError";
+    case ErrorKind::kDuplicateMessageId: return "DuplicateMessageId";
   }
   return "Unknown";
 }

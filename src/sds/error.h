@@ -1,5 +1,5 @@
 // Error and result types of the SDS engine. The kinds are nim-sds's
-// ReliabilityError, in the same order.
+// ReliabilityError, in the same order, then this engine's own.
 #pragma once
 
 #include <expected>
@@ -17,6 +17,10 @@ enum class ErrorKind {
   kDeserializationError,
   kMessageTooLarge,
   kPersistenceError,
+  // Wrap with a message id the channel already holds (logged or unacknowledged):
+  // distinct from kInvalidArgument so a caller re-sending after a crash can tell
+  // "it was sent already" from any other refusal.
+  kDuplicateMessageId,
 };
 
 std::string_view ErrorKindName(ErrorKind kind);

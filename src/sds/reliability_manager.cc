@@ -19,15 +19,17 @@ Event MakeEvent(EventKind kind, const Channel& channel, MessageId message_id) {
   return event;
 }
 
+std::unexpected<Error> ContentTooLarge(std::size_t size) {
+  return MakeError(ErrorKind::kMessageTooLarge, "content is " + std::to_string(size) +
+                                                    " bytes; the limit is " +
+                                                    std::to_string(kMaxContentSize));
+}
+
 Status ValidateOutgoing(const ChannelId& channel, ByteView content, const MessageId& id) {
   if (channel.empty()) return MakeError(ErrorKind::kInvalidArgument, "channel id is empty");
   if (id.empty()) return MakeError(ErrorKind::kInvalidArgument, "message id is empty");
   if (content.empty()) return MakeError(ErrorKind::kInvalidArgument, "content is empty");
-  if (content.size() > kMaxContentSize) {
-    return MakeError(ErrorKind::kMessageTooLarge,
-                     "content is " + std::to_string(content.size()) + " bytes; the limit is " +
-                         std::to_string(kMaxContentSize));
-  }
+  if (content.size() > kMaxContentSize) return ContentTooLarge(content.size());
   return {};
 }
 
@@ -151,6 +153,7 @@ Result<Bytes> ReliabilityManager::EncodeForChannel(const Channel& channel,
 
 Result<Bytes> ReliabilityManager::Wrap(const ChannelId& channel_id, ByteView content,
                                        const MessageId& requested_id, std::int64_t now_ms) {
+  if (Status time = ValidateTime(now_ms); !time) return std::unexpected(std::move(time.error()));
   Result<MessageId> id = OutgoingId(content, requested_id);
   if (!id) return std::unexpected(std::move(id.error()));
   const MessageId& message_id = *id;
@@ -161,7 +164,7 @@ Result<Bytes> ReliabilityManager::Wrap(const ChannelId& channel_id, ByteView con
   if (!found) return std::unexpected(std::move(found.error()));
   Channel& channel = **found;
   if (channel.IsLogged(message_id) || channel.outgoing().contains(message_id)) {
-    return MakeError(ErrorKind::kInvalidArgument, "message id already used: " + message_id);
+    return MakeError(ErrorKind::kDuplicateMessageId, "message id already used: " + message_id);
   }
   if (channel.outgoing().size() >= config_.max_outgoing_buffer) {
     Emit(MakeEvent(EventKind::kBufferFull, channel, message_id));
@@ -210,6 +213,7 @@ Result<Bytes> ReliabilityManager::WrapEphemeral(const ChannelId& channel, ByteVi
 
 Result<std::optional<Bytes>> ReliabilityManager::WrapSync(const ChannelId& channel_id,
                                                           std::int64_t now_ms) {
+  if (Status time = ValidateTime(now_ms); !time) return std::unexpected(std::move(time.error()));
   Result<Channel*> found = GetOrCreateChannel(channel_id);
   if (!found) return std::unexpected(std::move(found.error()));
   Channel& channel = **found;
@@ -313,6 +317,20 @@ void ReliabilityManager::RequestRepairs(Channel& channel, const std::vector<Hist
   }
 }
 
+void ReliabilityManager::RequestMissingAgain(Channel& channel, std::int64_t now_ms) {
+  // A repair request goes on the wire once. When its answer is lost and no
+  // newer message cites the id, nothing else would ask again, and the
+  // messages waiting on it would stay buffered for good.
+  std::vector<MessageId> waiting;
+  waiting.reserve(channel.incoming().size());
+  for (const auto& [id, entry] : channel.incoming()) waiting.push_back(id);
+  std::ranges::sort(waiting);  // deterministic order
+  for (const MessageId& id : waiting) {
+    const IncomingEntry& entry = channel.incoming().at(id);
+    RequestRepairs(channel, EntriesFor(entry.message, entry.missing), now_ms);
+  }
+}
+
 void ReliabilityManager::Deliver(Channel& channel, Message message) {
   channel.set_lamport(std::max(channel.lamport(), message.lamport_timestamp.value_or(0)));
   Event event = MakeEvent(EventKind::kDelivered, channel, message.message_id);
@@ -345,9 +363,13 @@ void ReliabilityManager::DeliverCascade(Channel& channel, std::vector<MessageId>
 }
 
 Result<UnwrapResult> ReliabilityManager::Unwrap(ByteView bytes, std::int64_t now_ms) {
+  if (Status time = ValidateTime(now_ms); !time) return std::unexpected(std::move(time.error()));
   Result<DecodedMessage> decoded = DecodeAny(bytes);
   if (!decoded) return std::unexpected(std::move(decoded.error()));
   Message& message = decoded->message;
+  // The wire allows more (kMaxNimMessageBytes); content is held to the same
+  // limit as what this engine sends.
+  if (message.content.size() > kMaxContentSize) return ContentTooLarge(message.content.size());
   Result<Channel*> found = GetOrCreateChannel(message.channel_id);
   if (!found) return std::unexpected(std::move(found.error()));
   Channel& channel = **found;
@@ -422,7 +444,8 @@ Result<UnwrapResult> ReliabilityManager::Unwrap(ByteView bytes, std::int64_t now
 
 Status ReliabilityManager::MarkDependenciesMet(const ChannelId& channel_id,
                                                std::span<const MessageId> ids,
-                                               std::int64_t /*now_ms*/) {
+                                               std::int64_t now_ms) {
+  if (Status time = ValidateTime(now_ms); !time) return time;
   auto found = channels_.find(channel_id);
   if (found == channels_.end()) {
     return MakeError(ErrorKind::kInvalidArgument, "unknown channel: " + channel_id);
@@ -457,6 +480,7 @@ void ReliabilityManager::SweepBuffers(Channel& channel, std::int64_t now_ms) {
     event.count = static_cast<int>(entry.resend_attempts);
     Emit(std::move(event));
   }
+  RequestMissingAgain(channel, now_ms);
   if (config_.incoming_buffer_timeout_ms > 0) {
     std::vector<MessageId> lost;
     for (const auto& [id, entry] : channel.incoming()) {
@@ -497,7 +521,8 @@ void ReliabilityManager::ProduceSync(Channel& channel, std::int64_t now_ms) {
   Emit(std::move(event));
 }
 
-void ReliabilityManager::Tick(std::int64_t now_ms) {
+Status ReliabilityManager::Tick(std::int64_t now_ms) {
+  if (Status time = ValidateTime(now_ms); !time) return time;
   auto due = [now_ms](std::optional<std::int64_t>& next, std::int64_t interval) {
     if (next && now_ms < *next) return false;
     next = now_ms + interval;
@@ -512,6 +537,7 @@ void ReliabilityManager::Tick(std::int64_t now_ms) {
     if (sync) ProduceSync(*channel, now_ms);
     Commit(*channel);
   }
+  return {};
 }
 
 void ReliabilityManager::Commit(Channel& channel) {

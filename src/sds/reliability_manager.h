@@ -57,8 +57,14 @@ class ReliabilityManager {
   std::size_t channel_count() const { return channels_.size(); }
   const Channel* FindChannel(const ChannelId& channel) const;
 
+  // Every call taking `now_ms` refuses a time outside 0..kMaxTimeMs
+  // (kInvalidArgument, nothing changed).
+  //
   // Wraps `content` as message `message_id` for `channel`; returns the bytes to
   // broadcast. The message stays in the outgoing buffer until acknowledged.
+  // kDuplicateMessageId when the channel logged or still holds that id;
+  // kMessageTooLarge over kMaxContentSize; kInvalidArgument (and a
+  // kBufferFull event) when the outgoing buffer is at its cap.
   // With config.content_addressed_ids the id is ContentMessageId(content),
   // and `message_id` must be "" or that id (so does WrapEphemeral's).
   Result<Bytes> Wrap(const ChannelId& channel, ByteView content, const MessageId& message_id,
@@ -70,7 +76,10 @@ class ReliabilityManager {
   // repair requests), or nullopt when there is nothing to sync.
   Result<std::optional<Bytes>> WrapSync(const ChannelId& channel, std::int64_t now_ms);
 
-  // Processes received bytes in either dialect.
+  // Processes received bytes in either dialect. kDeserializationError for
+  // bytes that are not an SDS message (see the codecs' limits),
+  // kMessageTooLarge for content over kMaxContentSize; either way nothing
+  // changes.
   Result<UnwrapResult> Unwrap(ByteView bytes, std::int64_t now_ms);
 
   // Counts `ids` as delivered (e.g. fetched from a store) and releases the
@@ -80,7 +89,7 @@ class ReliabilityManager {
 
   // Runs the periodic work that is due: resend/expiry and incoming-buffer
   // timeouts (buffer sweep), repair responses (repair sweep), sync messages.
-  void Tick(std::int64_t now_ms);
+  Status Tick(std::int64_t now_ms);
 
   void SetRetrievalHintProvider(RetrievalHintProvider provider) {
     hint_provider_ = std::move(provider);
@@ -110,6 +119,9 @@ class ReliabilityManager {
   void ForgetSeen(Channel& channel, const MessageId& id);
 
   void SweepBuffers(Channel& channel, std::int64_t now_ms);
+  // SDS-R: asks again for the dependencies of buffered messages whose
+  // earlier request went out unanswered.
+  void RequestMissingAgain(Channel& channel, std::int64_t now_ms);
   void SweepRepairs(Channel& channel, std::int64_t now_ms);
   void ProduceSync(Channel& channel, std::int64_t now_ms);
   void Commit(Channel& channel);

@@ -1,5 +1,9 @@
 #include "sds/spec_codec.h"
 
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +19,8 @@ namespace pb = ::sds::wire::spec;
 
 using codec::Assign;
 using codec::ToBytes;
+
+constexpr std::uint32_t kBloomField = 12;
 
 constexpr codec::WireLimits kLimits{.dialect = "spec dialect",
                                     .max_message_bytes = kMaxSpecMessageBytes,
@@ -118,15 +124,12 @@ Result<std::vector<HistoryEntry>> ReadEntries(
 
 // The filter's first kSpecBloomWords words, each as 8 big-endian bytes,
 // straight into the field (no intermediate copy of the ~19 KB).
-void WriteBigEndianWords(const BloomFilter& filter, std::string* out) {
-  out->resize(kSpecBloomBytes);
-  auto* bytes = reinterpret_cast<std::uint8_t*>(out->data());
-  for (std::size_t i = 0; i < kSpecBloomWords; ++i) {
-    const std::uint64_t word = filter.words()[i];
-    for (std::size_t b = 0; b < 8; ++b) {
-      bytes[8 * i + b] = static_cast<std::uint8_t>(word >> (56 - 8 * b));
-    }
+std::uint8_t* WriteBigEndianWords(const BloomFilter& filter, std::uint8_t* out) {
+  for (std::size_t i = 0; i < kSpecBloomWords; ++i, out += 8) {
+    const std::uint64_t word = std::byteswap(filter.words()[i]);
+    std::memcpy(out, &word, 8);
   }
+  return out;
 }
 
 }  // namespace
@@ -158,26 +161,32 @@ Result<Bytes> EncodeSpec(const Message& message, const BloomFilter* bloom) {
                                    std::pair{&message.channel_id, "the channel id"}}) {
     if (Status ok = RequireUtf8(*text, what); !ok) return std::unexpected(std::move(ok.error()));
   }
-  pb::SpecSdsMessage out;
-  // proto3: the plain strings are written only when non-empty; each
-  // optional field is written once set, whatever its value.
-  out.set_sender_id(message.sender_id);
-  out.set_message_id(message.message_id);
-  out.set_channel_id(message.channel_id);
-  if (message.lamport_timestamp) out.set_lamport_timestamp(*message.lamport_timestamp);
-  auto* history = out.mutable_causal_history();
+  // The fields before the bloom filter (1–3, 10, 11) and after it (13, 20).
+  // proto3: the plain strings are written only when non-empty; each optional
+  // field is written once set, whatever its value.
+  codec::MessageArena arena;
+  auto& before = arena.Create<pb::SpecSdsMessage>();
+  before.set_sender_id(message.sender_id);
+  before.set_message_id(message.message_id);
+  before.set_channel_id(message.channel_id);
+  if (message.lamport_timestamp) before.set_lamport_timestamp(*message.lamport_timestamp);
+  auto* history = before.mutable_causal_history();
   if (Status ok = FillEntries(message.causal_history, "causal history", history); !ok) {
     return std::unexpected(std::move(ok.error()));
   }
-  if (bloom != nullptr && IsSpecBloom(*bloom)) {
-    WriteBigEndianWords(*bloom, out.mutable_bloom_filter());
-  }
-  auto* repair = out.mutable_repair_request();
+  auto& after = arena.Create<pb::SpecSdsMessage>();
+  auto* repair = after.mutable_repair_request();
   if (Status ok = FillEntries(message.repair_request, "repair request", repair); !ok) {
     return std::unexpected(std::move(ok.error()));
   }
-  if (!message.content.empty()) Assign(out.mutable_content(), message.content);
-  return codec::Serialize(out, kLimits);
+  if (!message.content.empty()) Assign(after.mutable_content(), message.content);
+  std::optional<codec::SplicedField> field;
+  if (bloom != nullptr && IsSpecBloom(*bloom)) {
+    field = codec::SplicedField{kBloomField, kSpecBloomBytes, [bloom](std::uint8_t* out) {
+                                  return WriteBigEndianWords(*bloom, out);
+                                }};
+  }
+  return codec::SerializeSpliced(before, field, after, kLimits);
 }
 
 Result<Message> DecodeSpec(ByteView bytes) {
@@ -185,10 +194,10 @@ Result<Message> DecodeSpec(ByteView bytes) {
     return std::unexpected(std::move(ok.error()));
   }
 
-  pb::SpecSdsMessage in;
-  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return DecodeError("message does not parse");
-  }
+  const std::optional<codec::FieldSpan> bloom_field = codec::FindLastField(bytes, kBloomField);
+  codec::MessageArena arena;
+  auto& in = arena.Create<pb::SpecSdsMessage>();
+  if (!codec::ParseWithout(bytes, bloom_field, in)) return DecodeError("message does not parse");
   if (in.message_id().empty()) return DecodeError("message without a message id");
   if (in.channel_id().empty()) return DecodeError("message without a channel id");
   for (const auto& [id, what] :
@@ -214,10 +223,8 @@ Result<Message> DecodeSpec(ByteView bytes) {
   message.causal_history = std::move(*history);
   message.repair_request = std::move(*repair);
   message.content = ToBytes(in.content());
-  if (in.has_bloom_filter()) {
-    const std::string& words = in.bloom_filter();
-    auto filter = DecodeSpecBloom(
-        ByteView(reinterpret_cast<const std::uint8_t*>(words.data()), words.size()));
+  if (bloom_field) {
+    auto filter = DecodeSpecBloom(bloom_field->payload);
     // A filter the peer could not read either is ignored; the message stands.
     if (filter) message.bloom_filter = std::move(*filter);
   }

@@ -504,6 +504,29 @@ TEST(NimCodecDecode, BloomDataTrailingBytesAreIgnored) {
   ExpectSameFilter(*filter, SmallFilter(StringHash::kFarm));
 }
 
+// The envelope is read by hand, not by protobuf: it must follow protobuf's
+// rules all the same (any field order, the last occurrence wins, unknown
+// fields and known fields of another wire type skipped).
+TEST(NimCodecDecode, BloomEnvelopeFollowsProtobufParsingRules) {
+  const Bytes words = FromHex(kFarmWords);
+  const Bytes stale(words.size(), 0xff);
+  Bytes envelope;
+  PutUint(envelope, 5, 100);
+  PutLen(envelope, 1, stale);  // replaced by the later data field
+  PutUint(envelope, 9, 7);     // unknown
+  PutLen(envelope, 4, words);  // k_hashes with another wire type: unknown
+  PutUint(envelope, 4, 7);
+  PutUint(envelope, 2, 3);
+  PutUint(envelope, 2, 10);
+  PutUint(envelope, 3, 10000);
+  PutLen(envelope, 1, words);
+  auto filter = DecodeBloomEnvelope(envelope);
+  ASSERT_TRUE(filter.has_value()) << filter.error().ToString();
+  ExpectSameFilter(*filter, SmallFilter(StringHash::kFarm));
+  // Re-encoded, it takes the canonical form.
+  EXPECT_EQ(ToHex(*EncodeBloomEnvelope(*filter)), ToHex(Envelope(words, 10, 10000, 7, 100)));
+}
+
 TEST(NimCodecDecode, ValidBloomFromPeerIsKept) {
   auto decoded = DecodeNim(Vector1With(FromHex(kMurmurBlob)));
   ASSERT_TRUE(decoded.has_value());

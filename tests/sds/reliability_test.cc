@@ -499,13 +499,13 @@ TEST(ReliabilitySpecialCases, ErrorHandling) {
   MustWrap(*rm, "a", "used", 1001);
   Result<Bytes> reused = rm->Wrap(kChannel, Bytes{1}, "used", 1002);
   ASSERT_FALSE(reused.has_value());
-  EXPECT_EQ(reused.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(reused.error().kind, ErrorKind::kDuplicateMessageId);
 
   MustUnwrap(*rm, PeerMessage("ack", 2000, History({"used"}), {1}), 1003);
   ASSERT_FALSE(MustFind(*rm).outgoing().contains("used"));
   Result<Bytes> reused_after_ack = rm->Wrap(kChannel, Bytes{1}, "used", 1004);
   ASSERT_FALSE(reused_after_ack.has_value());
-  EXPECT_EQ(reused_after_ack.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(reused_after_ack.error().kind, ErrorKind::kDuplicateMessageId);
 
   // Rejected wraps leave no trace.
   EXPECT_FALSE(MustFind(*rm).IsLogged("empty"));

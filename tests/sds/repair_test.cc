@@ -822,5 +822,31 @@ TEST(RepairTiming, RepairCompletesWithTicksOnly) {
   }
 }
 
+// A lost answer is not the end: the buffer sweep asks again for what buffered
+// messages still wait on (an engine addition; nim-sds and @waku/sds ask once,
+// and a participant whose one answer was lost stays stuck).
+TEST(RepairTiming, UnansweredRequestIsMadeAgainAfterABufferSweep) {
+  Config config = RepairConfig();
+  config.buffer_sweep_interval_ms = 500;
+  auto bob = NewManager("bob", config);
+  MustUnwrap(*bob, PeerMessage("m2", 2, {Entry("m1", "alice")}, {2}), 1000);
+  const std::int64_t first_due = MustFind(*bob).outgoing_repair().at("m1").t_req_ms;
+
+  // The request goes out; its answer never arrives.
+  Message asked = Deserialize(MustWrap(*bob, "\x01", "b1", first_due));
+  ASSERT_EQ(asked.repair_request.size(), 1u);
+  ASSERT_FALSE(MustFind(*bob).outgoing_repair().contains("m1"));
+
+  const std::int64_t sweep = first_due + 1;
+  ASSERT_TRUE(bob->Tick(sweep).has_value());
+  ASSERT_TRUE(MustFind(*bob).outgoing_repair().contains("m1"));
+  const std::int64_t again_due = MustFind(*bob).outgoing_repair().at("m1").t_req_ms;
+  EXPECT_EQ(again_due, sweep + TReq("bob", "m1"));
+  Message asked_again = Deserialize(MustWrap(*bob, "\x02", "b2", again_due));
+  ASSERT_EQ(asked_again.repair_request.size(), 1u);
+  EXPECT_EQ(asked_again.repair_request[0], Entry("m1", "alice"));
+  EXPECT_TRUE(MustFind(*bob).IsBuffered("m2"));
+}
+
 }  // namespace
 }  // namespace sds

@@ -156,7 +156,7 @@ TEST(SpecEngine, ContentAddressedIds) {
   // The same content twice is the same message.
   Result<Bytes> twice = alice.Wrap(kChannel, ToBytes("hello"), "", kT0);
   ASSERT_FALSE(twice.has_value());
-  EXPECT_EQ(twice.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(twice.error().kind, ErrorKind::kDuplicateMessageId);
   EXPECT_NE(twice.error().message.find("already used"), std::string::npos);
 
   Result<Bytes> ephemeral = alice.WrapEphemeral(kChannel, ToBytes("ping"), "");

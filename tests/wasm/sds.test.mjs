@@ -318,7 +318,7 @@ test('bad input gives typed errors and never throws', () => {
   assertError(rm.wrap(CHANNEL, new Uint8Array(MiB + 1), 'big', 0), 'MessageTooLarge');
   assertError(rm.wrapEphemeral(CHANNEL, new Uint8Array(MiB + 1), 'big'), 'MessageTooLarge');
   ok(rm.wrap(CHANNEL, new Uint8Array(MiB).fill(7), 'largest', 0));
-  assertError(rm.wrap(CHANNEL, text('again'), 'largest', 1), 'InvalidArgument');
+  assertError(rm.wrap(CHANNEL, text('again'), 'largest', 1), 'DuplicateMessageId');
   assertError(rm.wrap('', text('x'), 'm', 0), 'InvalidArgument');
   assertError(rm.wrap(CHANNEL, text('x'), '', 0), 'InvalidArgument');
   assertError(rm.markDependenciesMet('no such channel', ['m'], 0), 'InvalidArgument');

@@ -242,7 +242,7 @@ describe('ReliableChannel', () => {
     assert.equal(await failure(alice.tick(1.5)), 'SdsError:InvalidArgument');
     assert.equal(await failure(alice.send(new Uint8Array(2 << 20))), 'SdsError:MessageTooLarge');
     const first = await alice.send(text('first'), { messageId: 'same' });
-    assert.equal(await failure(alice.send(text('second'), { messageId: 'same' })), 'SdsError:InvalidArgument');
+    assert.equal(await failure(alice.send(text('second'), { messageId: 'same' })), 'SdsError:DuplicateMessageId');
     await bob.receive(first.bytes);
 
     assert.equal(await failure(job.channel('', { participantId: 'a' })), 'SdsError:InvalidArgument');

@@ -152,11 +152,12 @@ describe('persistency API in Node', () => {
       assert.equal(await kindOf(p.openJob('contended')), 'JobLocked');
       assert.equal(await kindOf(p.dropJob('contended')), 'JobLocked');
       const waiting = p.openJob('contended', { waitForLock: true });
+      const holderExited = once(holder, 'exit');  // before anything awaits: it may exit soon
       holder.stdin.write('close\n');
       const job = await waiting;
       assert.equal(decode(await job.get('c', keys.key('holder'))), String(holder.pid));
       await p.closeJob('contended');
-      await once(holder, 'exit');
+      await holderExited;
 
       const killed = await startHolder();
       killed.kill('SIGKILL');

@@ -23,6 +23,8 @@ export type { HostFile } from './host-file.js';
 export {
   ChannelErrorEvent,
   ChannelEvent,
+  maxPayloadBytes,
+  maxWireMessageBytes,
   ReliableChannel,
   type ChannelOptions,
   type CloseChannelOptions,

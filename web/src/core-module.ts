@@ -44,6 +44,8 @@ export interface CoreStore {
   exists(category: string, key: Uint8Array): CoreResult<boolean>;
   /** Rows in `[start, stop)` (`stop` null or empty: open-ended); `limit` 0 means all. */
   scan(category: string, start: Uint8Array, stop: Uint8Array | null, reverse: boolean, limit: number): CoreResult<KvRow[]>;
+  /** Like {@link CoreStore.scan}, with the rows packed into one array (packed-rows.ts). */
+  scanPacked(category: string, start: Uint8Array, stop: Uint8Array | null, reverse: boolean, limit: number): CoreResult<Uint8Array>;
   /** The number of rows in `[start, stop)`. */
   count(category: string, start: Uint8Array, stop: Uint8Array | null): CoreResult<number>;
   /** `PRAGMA integrity_check`: "ok", or the problems one per line. */

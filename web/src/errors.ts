@@ -92,15 +92,17 @@ export class PersistencyErrorEvent extends Event {
 
 /**
  * What went wrong in the SDS protocol engine. The names and their order match the C++
- * `sds::ErrorKind` (nim-sds's `ReliabilityError`):
- * - `InvalidArgument`: a bad argument (a message id already used, a channel option out of
- *   range, bytes of another channel, a channel already open).
+ * `sds::ErrorKind` (nim-sds's `ReliabilityError`, then the engine's own):
+ * - `InvalidArgument`: a bad argument (a channel option or time out of range, bytes of another
+ *   channel, a channel already open, a full outgoing buffer).
  * - `OutOfMemory`: kept for compatibility; not produced.
  * - `InternalError`: a broken invariant of the engine.
  * - `SerializationError`: a message could not be encoded.
  * - `DeserializationError`: received bytes are not a valid SDS message.
- * - `MessageTooLarge`: the payload is over the engine's 1 MiB limit.
+ * - `MessageTooLarge`: a payload (sent or received) is over the engine's 1 MiB limit.
  * - `PersistenceError`: the channel's state could not be read from or written to its job.
+ * - `DuplicateMessageId`: a send with a message id the channel already has (logged, or sent and
+ *   unacknowledged): the message was sent before.
  */
 export type SdsErrorKind =
   | 'InvalidArgument'
@@ -109,7 +111,8 @@ export type SdsErrorKind =
   | 'SerializationError'
   | 'DeserializationError'
   | 'MessageTooLarge'
-  | 'PersistenceError';
+  | 'PersistenceError'
+  | 'DuplicateMessageId';
 
 /** Every {@link SdsErrorKind}, in the order of the C++ enum. */
 export const sdsErrorKinds: readonly SdsErrorKind[] = Object.freeze([
@@ -120,6 +123,7 @@ export const sdsErrorKinds: readonly SdsErrorKind[] = Object.freeze([
   'DeserializationError',
   'MessageTooLarge',
   'PersistenceError',
+  'DuplicateMessageId',
 ]);
 
 /** Returns `value` as an SDS error kind, or `undefined` when it is not one. */

@@ -1,7 +1,8 @@
 /**
  * Job id validation on the page side, before any worker exists. It applies the rules of the
- * C++ `ValidateJobId` (src/persistency/job_id.cc); the job worker checks every id again with the
- * wasm `validateJobId` before touching a file, and a test keeps the two in agreement.
+ * C++ `ValidateJobId` (src/persistency/job_id.cc). The job worker checks the id again with these
+ * rules before it opens the job's files, and with the wasm `validateJobId` before SQLite opens
+ * them; a test keeps the two rule sets in agreement.
  * @module
  */
 import { PersistencyError } from './errors.js';

@@ -6,8 +6,10 @@
 import { asyncDispose } from './dispose.js';
 import { PersistencyError, PersistencyErrorEvent, SdsError } from './errors.js';
 import { prefixRange } from './keys.js';
+import { PackedWriter } from './packed-batch.js';
+import { unpackRows } from './packed-rows.js';
 import type { JobLock, JobWorker, Platform } from './platform/platform.js';
-import { anyErrorFromWire, errorFromWire, type JobRequest, type JobResponse, type ReplyingType, type ReplyValues, type WireOp } from './protocol.js';
+import { anyErrorFromWire, errorFromWire, type JobRequest, type JobRequestBody, type JobResponse, type PackedWrites, type ReplyingType, type ReplyValues, type WireOp } from './protocol.js';
 import { ReliableChannel, type ChannelCall, type ChannelOptions, type ChannelSink } from './reliable-channel.js';
 import type { KvRow, StoreSettings } from './store-types.js';
 import { TypedEventTarget } from './typed-events.js';
@@ -63,7 +65,7 @@ export interface JobStart {
   readonly onEnded: (job: Job) => void;
 }
 
-type RequestBody = Exclude<JobRequest, { type: 'write' }> extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+type RequestBody = Exclude<JobRequestBody, { type: 'write' }> extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
 interface Outstanding {
   resolve(value: ReplyValues[ReplyingType]): void;
@@ -88,28 +90,20 @@ function checkBytes(value: unknown, name: string): Uint8Array {
   return value;
 }
 
-// Writes are sent after the caller's turn ends, so they keep a copy of the caller's bytes.
-function ownBytes(value: unknown, name: string): Uint8Array {
-  return new Uint8Array(checkBytes(value, name));
-}
-
+// Checks one op; its bytes are copied when it is packed, before the call returns.
 function toWireOp(op: BatchOp): WireOp {
   if (typeof op !== 'object' || op === null) throw invalid('a batch op must be an object');
   const category = checkCategory(op.category);
   switch (op.op) {
     case 'put':
-      return { op: 'put', category, key: ownBytes(op.key, 'key'), payload: ownBytes(op.payload, 'payload') };
+      return { op: 'put', category, key: checkBytes(op.key, 'key'), payload: checkBytes(op.payload, 'payload') };
     case 'delete':
-      return { op: 'delete', category, key: ownBytes(op.key, 'key') };
+      return { op: 'delete', category, key: checkBytes(op.key, 'key') };
     case 'deletePrefix':
-      return { op: 'deletePrefix', category, key: ownBytes(op.prefix, 'prefix') };
+      return { op: 'deletePrefix', category, key: checkBytes(op.prefix, 'prefix') };
     default:
       throw invalid(`unknown batch op: ${String((op as { op?: unknown }).op)}`);
   }
-}
-
-function opBytes(op: WireOp): number {
-  return op.category.length + op.key.length + (op.op === 'put' ? op.payload.length : 0);
 }
 
 function checkRange(range: unknown): { start: Uint8Array; stop: Uint8Array | null } {
@@ -160,8 +154,10 @@ export class Job extends TypedEventTarget<JobEventMap> {
   readonly #replies = new Map<number, Outstanding>();
   readonly #channels = new Map<string, ChannelSink>();
   #nextRequestId = 1;
-  #writes: WireOp[][] = [];
-  #bufferedBytes = 0;
+  // Writes not sent yet: packed back to back, with where each batch ends and its op count.
+  readonly #writes = new PackedWriter();
+  #batchEnds: number[] = [];
+  #batchOpCounts: number[] = [];
   #sendQueued = false;
   #state: 'open' | 'closing' | 'ended' = 'open';
   #closing: Promise<void> | undefined;
@@ -246,7 +242,7 @@ export class Job extends TypedEventTarget<JobEventMap> {
     this.#ensureOpen();
     const { start, stop } = checkRange(range);
     const { reverse, limit } = checkScanOptions(options);
-    return this.#call({ type: 'scan', category: checkCategory(category), start, stop, reverse, limit });
+    return unpackRows(await this.#call({ type: 'scan', category: checkCategory(category), start, stop, reverse, limit }));
   }
 
   /** The rows of `category` whose key starts with `prefix` (a scan of `keys.prefixRange(prefix)`). */
@@ -337,9 +333,10 @@ export class Job extends TypedEventTarget<JobEventMap> {
 
   #write(batch: WireOp[]): void {
     this.#ensureOpen();
-    this.#writes.push(batch);
-    this.#bufferedBytes += batch.reduce((total, op) => total + opBytes(op), 0);
-    if (this.#bufferedBytes >= writeBufferLimitBytes) {
+    for (const op of batch) this.#writes.add(op);
+    this.#batchEnds.push(this.#writes.size);
+    this.#batchOpCounts.push(batch.length);
+    if (this.#writes.size >= writeBufferLimitBytes) {
       this.#sendWrites();
     } else if (!this.#sendQueued) {
       this.#sendQueued = true;
@@ -349,20 +346,28 @@ export class Job extends TypedEventTarget<JobEventMap> {
 
   #sendWrites(): void {
     this.#sendQueued = false;
-    if (this.#writes.length === 0 || this.#state === 'ended') return;
-    this.#worker.post({ type: 'write', batches: this.#writes });
-    this.#writes = [];
-    this.#bufferedBytes = 0;
+    if (this.#state === 'ended') return;
+    const writes = this.#takeWrites();
+    if (writes !== undefined) this.#worker.post({ type: 'write', writes }, [writes.packed.buffer as ArrayBuffer]);
   }
 
-  // Sends a request after the writes issued before it and resolves with its reply.
+  #takeWrites(): PackedWrites | undefined {
+    if (this.#batchEnds.length === 0) return undefined;
+    const writes = { packed: this.#writes.take(), ends: this.#batchEnds, opCounts: this.#batchOpCounts };
+    this.#batchEnds = [];
+    this.#batchOpCounts = [];
+    return writes;
+  }
+
+  // Sends a request, with the writes issued before it, and resolves with its reply.
   #call<T extends ReplyingType>(body: RequestBody & { type: T }): Promise<ReplyValues[T]> {
     if (this.#state === 'ended') return Promise.reject(new PersistencyError('Closed', `job ${this.id} is closed`));
-    this.#sendWrites();
+    const writes = this.#takeWrites();
     const id = this.#nextRequestId++;
     return new Promise<ReplyValues[T]>((resolve, reject) => {
       this.#replies.set(id, { resolve: resolve as (value: ReplyValues[ReplyingType]) => void, reject });
-      this.#worker.post({ ...body, id } as JobRequest);
+      const request = { ...body, id, ...(writes === undefined ? {} : { writes }) } as JobRequest;
+      this.#worker.post(request, writes === undefined ? [] : [writes.packed.buffer as ArrayBuffer]);
     });
   }
 
@@ -408,8 +413,10 @@ export class Job extends TypedEventTarget<JobEventMap> {
     if (this.#state === 'ended') return;
     this.#state = 'ended';
     this.#endReason = reason;
-    const unsent = this.#writes.reduce((total, batch) => total + batch.length, 0);
-    this.#writes = [];
+    const unsent = this.#batchOpCounts.reduce((total, count) => total + count, 0);
+    this.#writes.take();
+    this.#batchEnds = [];
+    this.#batchOpCounts = [];
     if (unsent > 0) this.dispatchEvent(new PersistencyErrorEvent(reason, unsent));
     for (const outstanding of this.#replies.values()) outstanding.reject(reason);
     this.#replies.clear();

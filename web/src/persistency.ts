@@ -107,15 +107,18 @@ export class Persistency {
   }
 
   /**
-   * Opens a root. It is validated (`InvalidArgument` when it or its nearest existing ancestor
-   * is not a directory) but not created: that happens when the first job opens.
+   * Opens a root. It is validated (`InvalidArgument` when it contains a NUL character, or when
+   * it or its nearest existing ancestor is not a directory) but not created: that happens when the first job opens.
    */
   static async open(root: string, options: PersistencyOptions = {}): Promise<Persistency> {
     const platform = installedPlatform;
     if (platform === undefined) throw new PersistencyError('Backend', 'no platform installed');
     if (typeof root !== 'string') throw invalid('root must be a string');
+    if (root.includes('\0')) throw invalid('root must not contain a NUL character');
     if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
     const store = checkStoreSettings(options.store);
+    // The first job will need the compiled module: compiling starts now, next to the root's checks.
+    void platform.compiledCore();
     const canonical = root === inMemoryRoot ? root : await platform.resolveRoot(root);
     return new Persistency(platform, canonical, store, options.workerUrl);
   }

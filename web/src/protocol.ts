@@ -7,7 +7,7 @@
  */
 import type { ChannelConfig, LoggedDelivery, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
 import { asErrorKind, asSdsErrorKind, PersistencyError, SdsError, type PersistencyErrorKind, type SdsErrorKind } from './errors.js';
-import type { KvRow, StoreSettings } from './store-types.js';
+import type { StoreSettings } from './store-types.js';
 
 /** The root value that gives every job a private in-memory database. */
 export const inMemoryRoot = ':memory:';
@@ -38,8 +38,8 @@ export interface ReplyValues {
   get: Uint8Array | null;
   /** Whether the row exists. */
   exists: boolean;
-  /** The rows in key order. */
-  scan: KvRow[];
+  /** The rows in key order, packed (packed-rows.ts). */
+  scan: Uint8Array;
   /** The number of rows. */
   count: number;
   /** Whether the deleted row existed. */
@@ -71,8 +71,24 @@ export interface ReplyValues {
 /** The request types that are answered. */
 export type ReplyingType = keyof ReplyValues;
 
-/** Requests to a job worker, in the order the page sends them. */
-export type JobRequest =
+/**
+ * Atomic batches of writes (a single write is a batch of one), packed back to back in `packed`
+ * (packed-batch.ts): batch `i` ends at byte `ends[i]` and has `opCounts[i]` ops.
+ */
+export interface PackedWrites {
+  readonly packed: Uint8Array;
+  readonly ends: readonly number[];
+  readonly opCounts: readonly number[];
+}
+
+/**
+ * Requests to a job worker, in the order the page sends them. Any request may carry the writes
+ * issued just before it (`writes`), which the worker queues before it handles the request.
+ */
+export type JobRequest = JobRequestBody & { readonly writes?: PackedWrites };
+
+/** The requests without the writes they may carry. */
+export type JobRequestBody =
   | {
       readonly type: 'open';
       readonly id: number;
@@ -83,8 +99,8 @@ export type JobRequest =
       /** The compiled wasm module to instantiate; without it the worker loads the .wasm file itself. */
       readonly wasm: WebAssembly.Module | undefined;
     }
-  /** Atomic batches (a single write is a batch of one); never answered. */
-  | { readonly type: 'write'; readonly batches: readonly (readonly WireOp[])[] }
+  /** Writes sent on their own; never answered. */
+  | { readonly type: 'write'; readonly writes: PackedWrites }
   | { readonly type: 'get' | 'exists' | 'deleteAcked'; readonly id: number; readonly category: string; readonly key: Uint8Array }
   | {
       readonly type: 'scan';

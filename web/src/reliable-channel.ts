@@ -44,7 +44,7 @@ export interface SendOptions {
 export interface LogOptions {
   /** List only entries with a larger seq: the `seq` of the last `delivered` event processed (default 0: all). */
   readonly after?: number;
-  /** At most this many entries (default: no limit beyond the log's `maxMessageHistory`). */
+  /** At most this many entries, up to 2^32 − 1 (default: no limit beyond the log's `maxMessageHistory`). */
   readonly limit?: number;
 }
 
@@ -133,6 +133,15 @@ export interface ChannelSink {
 
 const dialects: readonly Dialect[] = ['nim', 'spec'];
 
+/** The largest payload a channel sends or delivers, in bytes (1 MiB, nim-sds's limit): above it, `MessageTooLarge`. */
+export const maxPayloadBytes = 1 << 20;
+
+/** The largest serialized message a channel reads, in bytes (4 MiB): above it, `DeserializationError`. */
+export const maxWireMessageBytes = 4 << 20;
+
+// The largest `limit` of log(): a count the worker accepts (a 32-bit unsigned integer).
+const maxLogLimit = 0xffff_ffff;
+
 function invalid(message: string): SdsError {
   return new SdsError('InvalidArgument', message);
 }
@@ -143,8 +152,50 @@ function checkBytes(value: unknown, name: string): Uint8Array {
 }
 
 function checkTime(value: unknown, name: string): number {
-  if (!Number.isSafeInteger(value)) throw invalid(`${name} must be a safe integer (ms)`);
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw invalid(`${name} must be a non-negative safe integer (ms)`);
   return value as number;
+}
+
+// Size limits are checked here, so that oversized bytes are not copied to the worker first.
+function checkSize(bytes: Uint8Array, name: string, limit: number, kind: 'MessageTooLarge' | 'DeserializationError'): Uint8Array {
+  if (bytes.length > limit) throw new SdsError(kind, `${name} has ${bytes.length} bytes; the limit is ${limit}`);
+  return bytes;
+}
+
+// The type of every config field, so that a wrong type or an unknown field is refused here as an
+// SdsError (the engine checks the ranges).
+const configFieldTypes: { readonly [K in keyof Required<ChannelConfig>]: 'number' | 'boolean' } = {
+  bloomFilterCapacity: 'number',
+  bloomFilterErrorRate: 'number',
+  maxMessageHistory: 'number',
+  maxCausalHistory: 'number',
+  resendIntervalMs: 'number',
+  maxResendAttempts: 'number',
+  syncMessageIntervalMs: 'number',
+  bufferSweepIntervalMs: 'number',
+  repairTMinMs: 'number',
+  repairTMaxMs: 'number',
+  numResponseGroups: 'number',
+  maxRepairRequests: 'number',
+  repairSweepIntervalMs: 'number',
+  contentAddressedIds: 'boolean',
+  possibleAcksThreshold: 'number',
+  incomingBufferTimeoutMs: 'number',
+  maxIncomingBuffer: 'number',
+  maxOutgoingBuffer: 'number',
+  maxRepairBuffer: 'number',
+};
+
+function checkConfig(config: object): void {
+  for (const [name, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if (name === 'dialect') throw invalid('the dialect is an option of its own, not a config field');
+    const type = Object.hasOwn(configFieldTypes, name) ? configFieldTypes[name as keyof ChannelConfig] : undefined;
+    if (type === undefined) throw invalid(`unknown config field: ${name}`);
+    if (typeof value !== type || (type === 'number' && !Number.isFinite(value))) {
+      throw invalid(`config.${name} must be ${type === 'number' ? 'a finite number' : 'a boolean'}`);
+    }
+  }
 }
 
 function checkOptions(channelId: unknown, options: unknown): ChannelOptions {
@@ -154,7 +205,7 @@ function checkOptions(channelId: unknown, options: unknown): ChannelOptions {
   if (typeof participantId !== 'string') throw invalid('participantId must be a string');
   if (dialect !== undefined && !dialects.includes(dialect)) throw invalid(`dialect must be one of ${dialects.join(', ')}`);
   if (config !== undefined && (typeof config !== 'object' || config === null)) throw invalid('config must be an object');
-  if (config !== undefined && 'dialect' in config) throw invalid('the dialect is an option of its own, not a config field');
+  if (config !== undefined) checkConfig(config);
   if (tickIntervalMs !== undefined && (!Number.isSafeInteger(tickIntervalMs) || tickIntervalMs < 0)) {
     throw invalid('tickIntervalMs must be a non-negative integer');
   }
@@ -238,6 +289,9 @@ export class ReliableChannel extends TypedEventTarget<ReliableChannelEventMap> {
    * Sends `payload`: resolves, once the message is committed to the outgoing buffer and the log,
    * with its id and the bytes to broadcast. It is resent (`resend` events) until acknowledged.
    * With `ephemeral`, nothing is committed: the bytes are all there is of the message.
+   * Rejects with `MessageTooLarge` over {@link maxPayloadBytes}, `DuplicateMessageId` for an id
+   * the channel has already, `InvalidArgument` (and a `bufferFull` event) when
+   * `maxOutgoingBuffer` messages are unacknowledged.
    */
   send(payload: Uint8Array, options: SendOptions = {}): Promise<SentMessage> {
     return this.#request(() => {
@@ -246,16 +300,23 @@ export class ReliableChannel extends TypedEventTarget<ReliableChannelEventMap> {
       const ephemeral = options.ephemeral ?? false;
       if (typeof messageId !== 'string') throw invalid('messageId must be a string');
       if (typeof ephemeral !== 'boolean') throw invalid('ephemeral must be a boolean');
-      return { type: 'channelSend', payload: checkBytes(payload, 'payload'), messageId, ephemeral, now: this.#now() };
+      const checked = checkSize(checkBytes(payload, 'payload'), 'payload', maxPayloadBytes, 'MessageTooLarge');
+      return { type: 'channelSend', payload: checked, messageId, ephemeral, now: this.#now() };
     });
   }
 
   /**
    * Processes received bytes (either dialect): acknowledgements, buffering, delivery. Resolves
-   * once the state change is committed; `delivered` events were dispatched by then.
+   * once the state change is committed; `delivered` events were dispatched by then. Rejects with
+   * `DeserializationError` for bytes that are not an SDS message (over
+   * {@link maxWireMessageBytes}, malformed, over 10000 history entries) and `MessageTooLarge` for
+   * content over {@link maxPayloadBytes}; nothing changes then.
    */
   receive(bytes: Uint8Array): Promise<ReceiveResult> {
-    return this.#request(() => ({ type: 'channelReceive', bytes: checkBytes(bytes, 'bytes'), now: this.#now() }));
+    return this.#request(() => {
+      const checked = checkSize(checkBytes(bytes, 'bytes'), 'bytes', maxWireMessageBytes, 'DeserializationError');
+      return { type: 'channelReceive', bytes: checked, now: this.#now() };
+    });
   }
 
   /**
@@ -296,9 +357,9 @@ export class ReliableChannel extends TypedEventTarget<ReliableChannelEventMap> {
     return this.#request(() => {
       if (typeof options !== 'object' || options === null) throw invalid('log options must be an object');
       const after = options.after ?? 0;
-      const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+      const limit = options.limit ?? maxLogLimit;
       if (!Number.isSafeInteger(after) || after < 0) throw invalid('after must be a non-negative integer');
-      if (!Number.isSafeInteger(limit) || limit < 0) throw invalid('limit must be a non-negative integer');
+      if (!Number.isSafeInteger(limit) || limit < 0 || limit > maxLogLimit) throw invalid(`limit must be an integer from 0 to ${maxLogLimit}`);
       return { type: 'channelLog', after, limit };
     });
   }

@@ -10,10 +10,10 @@ import type { LoggedDelivery } from './channel-types.js';
 import { loadCore, type CoreModule, type CoreResult, type CoreStore, type CoreStoreOptions } from './core-module.js';
 import { PersistencyError } from './errors.js';
 import type { HostFile } from './host-file.js';
-import { packBatch } from './packed-batch.js';
+import { checkJobId } from './job-id.js';
 import { jobFileNames } from './platform/platform.js';
-import { errorFromWire, errorToWire, inMemoryRoot, type JobRequest, type JobResponse, type ReplyValues, type WireError, type WireOp } from './protocol.js';
-import type { KvRow } from './store-types.js';
+import { guardRequests } from './request-validation.js';
+import { errorFromWire, errorToWire, inMemoryRoot, type JobRequest, type JobResponse, type PackedWrites, type ReplyValues, type WireError } from './protocol.js';
 
 /**
  * How job databases are opened: through the `sds-host` VFS, in WAL mode with exclusive locking
@@ -46,6 +46,12 @@ export interface WorkerEndpoint {
   scheduleDrain(task: () => void): void;
 }
 
+// One atomic batch of packed write ops (packed-batch.ts).
+interface PackedBatch {
+  readonly packed: Uint8Array;
+  readonly ops: number;
+}
+
 // A channel's timer fired: its periodic work runs in order with everything else.
 interface TimerTick {
   readonly type: 'channelTimer';
@@ -60,7 +66,7 @@ function unwrap<T>(result: CoreResult<T>): T {
 class JobServer {
   private module: CoreModule | undefined;
   private readonly queue: (JobRequest | TimerTick)[] = [];
-  private pending: (readonly WireOp[])[] = [];
+  private pending: PackedBatch[] = [];
   private store: CoreStore | undefined;
   private channels: ChannelServer | undefined;
   private files: string[] = [];
@@ -85,10 +91,8 @@ class JobServer {
     while (!this.busy) {
       const next = this.queue.shift();
       if (next === undefined) break;
-      if (next.type === 'write') {
-        this.pending.push(...next.batches);
-        continue;
-      }
+      if ('writes' in next && next.writes !== undefined) this.queueWrites(next.writes);
+      if (next.type === 'write') continue;
       this.applyPending();
       this.handle(next);
     }
@@ -131,7 +135,7 @@ class JobServer {
         return;
       case 'scan':
         this.serve(request.id, (store) =>
-          store.scan(request.category, request.start, request.stop, request.reverse, request.limit));
+          store.scanPacked(request.category, request.start, request.stop, request.reverse, request.limit));
         return;
       case 'integrityCheck':
         this.serve(request.id, (store) => store.integrityCheck());
@@ -185,21 +189,33 @@ class JobServer {
     if (this.module !== undefined || this.closed) {
       throw new PersistencyError('InvalidArgument', 'this worker already serves a job');
     }
-    const core = await loadCore(wasm);
+    // The page checked the id; checking it again here keeps a bad request from naming files.
+    checkJobId(jobId);
+    const names = root === inMemoryRoot ? [] : jobFileNames(jobId);
+    // Instantiating the module and opening the files both wait on the host: they overlap.
+    const [loaded, opened] = await Promise.allSettled([
+      loadCore(wasm),
+      names.length === 0 ? Promise.resolve([]) : this.fileSystem.openFiles(root, names),
+    ]);
+    if (loaded.status === 'rejected' || opened.status === 'rejected') {
+      if (opened.status === 'fulfilled') closeQuietly(opened.value);
+      throw loaded.status === 'rejected' ? loaded.reason : (opened as PromiseRejectedResult).reason;
+    }
+    const core = loaded.value;
     this.module = core;
     this.channels = new ChannelServer(core, {
       post: (message, transfer) => this.endpoint.post(message, transfer),
       timerFired: (channelId) => this.receive({ type: 'channelTimer', channelId }),
     });
-    unwrap(core.validateJobId(jobId));
+    const validId = core.validateJobId(jobId);
+    if (!validId.ok) closeQuietly(opened.value);
+    unwrap(validId);
     if (root === inMemoryRoot) {
       this.store = unwrap(core.SqliteStore.open(inMemoryRoot, settings));
       return;
     }
-    const names = jobFileNames(jobId);
-    const files = await this.fileSystem.openFiles(root, names);
     names.forEach((name, i) => {
-      const file = files[i];
+      const file = opened.value[i];
       if (file !== undefined) core.hostFiles.set(`/${name}`, file);
     });
     this.files = names.map((name) => `/${name}`);
@@ -229,14 +245,8 @@ class JobServer {
   }
 
   private releaseFiles(core: CoreModule): void {
-    for (const path of this.files) {
-      try {
-        core.hostFiles.get(path)?.close();
-      } catch {
-        // The handle is gone either way; closing is best effort.
-      }
-      core.hostFiles.delete(path);
-    }
+    closeQuietly(this.files.flatMap((path) => core.hostFiles.get(path) ?? []));
+    for (const path of this.files) core.hostFiles.delete(path);
     this.files = [];
   }
 
@@ -258,21 +268,29 @@ class JobServer {
     }
   }
 
+  private queueWrites({ packed, ends, opCounts }: PackedWrites): void {
+    let start = 0;
+    ends.forEach((end, i) => {
+      this.pending.push({ packed: packed.subarray(start, end), ops: opCounts[i] ?? 0 });
+      start = end;
+    });
+  }
+
   // Commits the queued batches in one transaction. When that fails, nothing of it was kept, so
   // every batch is applied again on its own: only the failing ones are lost and reported.
   private applyPending(): void {
     if (this.pending.length === 0) return;
     const batches = this.pending;
     this.pending = [];
-    const together = this.call((store) => store.applyPacked(packBatch(batches.flat())));
+    const together = this.call((store) => store.applyPacked(concatenate(batches)));
     if (together.ok) return;
     if (batches.length === 1) {
-      this.writeFailed(together.error, batches[0]?.length ?? 0);
+      this.writeFailed(together.error, batches[0]?.ops ?? 0);
       return;
     }
     for (const batch of batches) {
-      const alone = this.call((store) => store.applyPacked(packBatch(batch)));
-      if (!alone.ok) this.writeFailed(alone.error, batch.length);
+      const alone = this.call((store) => store.applyPacked(batch.packed));
+      if (!alone.ok) this.writeFailed(alone.error, batch.ops);
     }
   }
 
@@ -319,14 +337,41 @@ class JobServer {
   }
 }
 
+function closeQuietly(files: readonly HostFile[]): void {
+  for (const file of files) {
+    try {
+      file.close();
+    } catch {
+      // The handle is gone either way; closing is best effort.
+    }
+  }
+}
+
+// The packed batches as one array. Batches of one write message are consecutive views of its
+// buffer, so they usually need no copy.
+function concatenate(batches: readonly PackedBatch[]): Uint8Array {
+  const total = batches.reduce((sum, batch) => sum + batch.packed.length, 0);
+  const first = batches[0]?.packed ?? new Uint8Array(0);
+  const last = batches[batches.length - 1]?.packed ?? first;
+  if (last.buffer === first.buffer && last.byteOffset + last.byteLength - first.byteOffset === total) {
+    return new Uint8Array(first.buffer, first.byteOffset, total);
+  }
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const { packed } of batches) {
+    joined.set(packed, at);
+    at += packed.length;
+  }
+  return joined;
+}
+
 // The byte arrays in a reply were created for it, so their buffers move instead of being copied.
 function transferableBuffers(value: ReplyValues[keyof ReplyValues]): ArrayBuffer[] {
   const own = (bytes: Uint8Array): ArrayBuffer[] =>
     bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : [];
   if (value instanceof Uint8Array) return own(value);
   if (Array.isArray(value)) {
-    return value.flatMap((item: KvRow | LoggedDelivery | string) =>
-      typeof item === 'string' ? [] : 'content' in item ? own(item.content) : [...own(item.key), ...own(item.payload)]);
+    return value.flatMap((item: LoggedDelivery | string) => (typeof item === 'string' ? [] : own(item.content)));
   }
   if (value !== null && typeof value === 'object' && 'bytes' in value) return own(value.bytes);
   return [];
@@ -339,5 +384,5 @@ function transferableBuffers(value: ReplyValues[keyof ReplyValues]): ArrayBuffer
  */
 export function serveJob(endpoint: WorkerEndpoint, fileSystem: JobFileSystem): (request: JobRequest) => void {
   const server = new JobServer(endpoint, fileSystem);
-  return (request) => server.receive(request);
+  return guardRequests((request) => server.receive(request), endpoint);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ChannelConfig, Dialect } from '../channel-types.js';
+import { maxPayloadBytes } from '../reliable-channel.js';
 import type { Transport } from '../transports/transport.js';
 import { MessagingError } from './errors.js';
 
@@ -35,7 +36,10 @@ export interface NodeConfig {
   readonly dialect?: Dialect;
   /** Content topics subscribed at start, besides those subscribed earlier (persisted). */
   readonly contentTopics?: readonly string[];
-  /** Largest payload accepted by `send`, in bytes (default 153600, the C library's 150 KiB). */
+  /**
+   * Largest payload accepted by `send`, in bytes (default 153600, the C library's 150 KiB; at
+   * most 1048576, the SDS engine's limit).
+   */
   readonly maxMessageSize?: number;
   /** Reliable-channel settings. */
   readonly channelsOverrides?: ChannelsOverrides;
@@ -91,9 +95,10 @@ function isTransport(value: unknown): value is Transport {
   return methods.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }
 
-function positiveInteger(value: unknown, name: string, fallback: number): number {
+function positiveInteger(value: unknown, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || (value as number) <= 0) throw invalid(`${name} must be a positive integer`);
+  if ((value as number) > max) throw invalid(`${name} must be at most ${max}`);
   return value as number;
 }
 
@@ -125,7 +130,7 @@ export function resolveConfig(config: unknown): ResolvedConfig {
     transport: given.transport,
     dialect: given.dialect ?? 'nim',
     contentTopics: (given.contentTopics ?? []).map(checkContentTopic),
-    maxMessageSize: positiveInteger(given.maxMessageSize, 'maxMessageSize', 150 * 1024),
+    maxMessageSize: positiveInteger(given.maxMessageSize, 'maxMessageSize', 150 * 1024, maxPayloadBytes),
     channelConfig: channelConfig(given.channelsOverrides),
     jobId: given.jobId ?? 'sds',
     tickIntervalMs: positiveInteger(given.tickIntervalMs, 'tickIntervalMs', 1000),

@@ -294,7 +294,7 @@ export class MessagingNode extends TypedEventTarget<NodeEventMap> {
   // Own messages without an outcome in the log: one the channel no longer holds unacknowledged
   // was acknowledged while its event was lost (an expiry lost the same way looks alike); one
   // logged right before a crash may never have reached the channel: it is sent again under its
-  // id (the channel refuses an id it already has, which says it had it).
+  // id (`DuplicateMessageId` says the channel had it).
   async #reconcileOwn(topic: string, open: OpenTopic): Promise<void> {
     const unacknowledged = new Set(await open.channel.pending());
     for (const record of [...open.pending.values()]) {
@@ -304,7 +304,8 @@ export class MessagingNode extends TypedEventTarget<NodeEventMap> {
     }
   }
 
-  // Sends a logged own message to the channel again; false when the channel refuses its id.
+  // Sends a logged own message to the channel again; false when the channel had it already.
+  // Any other refusal (a full outgoing buffer, say) leaves it `sending`, to try at the next start.
   async #recommit(topic: string, open: OpenTopic, record: LoggedMessage): Promise<boolean> {
     const payload = decodeBase64(record.payload);
     if (payload === undefined) return true;
@@ -312,7 +313,7 @@ export class MessagingNode extends TypedEventTarget<NodeEventMap> {
       await this.#commitOwn(topic, open, record, payload, false);
       return true;
     } catch (error) {
-      return !(error instanceof SdsError && error.kind === 'InvalidArgument');
+      return !(error instanceof SdsError && error.kind === 'DuplicateMessageId');
     }
   }
 

@@ -84,7 +84,7 @@ function startWorker(events: JobWorkerEvents, workerUrl?: string | URL): JobWork
   });
   worker.addEventListener('messageerror', () => stop('a message could not be read'));
   return {
-    post: (request) => worker.postMessage(request),
+    post: (request, transfer) => worker.postMessage(request, transfer),
     terminate() {
       stopped = true;
       worker.terminate();

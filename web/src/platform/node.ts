@@ -181,7 +181,7 @@ function startWorker(events: JobWorkerEvents, workerUrl?: string | URL): JobWork
     events.onExit(new PersistencyError('Backend', `job worker stopped (${why})`, { cause: failure }));
   });
   return {
-    post: (request) => worker.postMessage(request),
+    post: (request, transfer) => worker.postMessage(request, transfer),
     async terminate() {
       stopping = true;
       await worker.terminate();

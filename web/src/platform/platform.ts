@@ -16,8 +16,8 @@ export interface JobWorkerEvents {
 
 /** A started job worker. */
 export interface JobWorker {
-  /** Sends a request (its byte arrays are copied). */
-  post(request: JobRequest): void;
+  /** Sends a request: its byte arrays are copied, except those whose buffers are in `transfer`, which move. */
+  post(request: JobRequest, transfer: ArrayBuffer[]): void;
   /** Stops the worker at once; resolves when it is gone. */
   terminate(): Promise<void>;
 }
