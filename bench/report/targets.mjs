@@ -76,8 +76,10 @@ export function evaluateTargets(sections) {
       bound: 0.5, boundText: '≤ 2× slower (≥ 0.5)', measurements: compare(sections, 'kv', 'ours', 'native') },
     { id: 'size', short: 'package gzip (≤ 450 KB)', text: 'Package: wasm + JS, gzip', bound: 1, boundText: '≤ 450 KB',
       measurements: absolute(sections, 'size', 'gzip', 'ours', 450 * 1024) },
-    { id: 'cold-start', short: 'Chromium cold start (≤ 150 ms)', text: 'Cold start in Chromium: import → first job open → first read', bound: 1,
-      boundText: '≤ 150 ms', measurements: absolute(sections, 'start', 'chromium', 'ours', 150) },
+    // What an app ships is bundled: the Vite-built app, as for the size target.
+    { id: 'cold-start', short: 'Chromium cold start (≤ 150 ms)',
+      text: 'Cold start in Chromium: import → first job open → first read (Vite-bundled app)', bound: 1,
+      boundText: '≤ 150 ms', measurements: absolute(sections, 'start', 'chromium', 'ours-bundled', 150) },
   ];
 }
 
