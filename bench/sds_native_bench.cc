@@ -377,6 +377,23 @@ std::size_t OutgoingSize(const sds::ReliabilityManager& manager) {
   return channel == nullptr ? 0 : channel->outgoing().size();
 }
 
+// The end of a run, while its managers are alive: wall time, what is left
+// in the outgoing buffers, memory.
+void RecordEnd(const sds::ReliabilityManager& alice, const sds::ReliabilityManager& bob,
+               Clock::time_point wall_start, RunSummary& out) {
+  out.wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
+  out.sender_outgoing_end = OutgoingSize(alice);
+  out.receiver_outgoing_end = OutgoingSize(bob);
+  out.end_rss_kb = CurrentRssKb();
+}
+
+// After the managers are gone: peak memory and the per-phase summaries.
+void Finish(const std::array<Recorder, kPhaseCount>& rec, RunSummary& out) {
+  out.peak_rss_kb = PeakRssKb();
+  for (std::size_t p = 0; p < kPhaseCount; ++p) out.phases[p] = rec[p].Summarize();
+  out.ok = true;
+}
+
 // Carol's causal history cites her own last messages, one per carol_every of
 // alice's. A receiver counts a dependency as delivered only while it is in
 // its log (max_message_history), so carol must not cite further back than
@@ -495,14 +512,9 @@ void RunOnce(const RunSpec& spec, RunSummary& out) {
           std::max<std::uint64_t>(out.max_sender_outgoing, OutgoingSize(alice));
     }
     out.last_window_faults = MinorFaults() - faults_at;
-    out.wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
-    out.sender_outgoing_end = OutgoingSize(alice);
-    out.receiver_outgoing_end = OutgoingSize(bob);
-    out.end_rss_kb = CurrentRssKb();
+    RecordEnd(alice, bob, wall_start, out);
   }
-  out.peak_rss_kb = PeakRssKb();
-  for (std::size_t p = 0; p < kPhaseCount; ++p) out.phases[p] = rec[p].Summarize();
-  out.ok = true;
+  Finish(rec, out);
 }
 
 // The peer mode (see the top of the file): all wraps, then all unwraps.
@@ -552,14 +564,9 @@ void RunPeer(const RunSpec& spec, RunSummary& out) {
       CheckDelivery(got, events, sds::ContentMessageId(content), content, "bob", i);
       CountEvents(events, out.receiver_events);
     }
-    out.wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
-    out.sender_outgoing_end = OutgoingSize(alice);
-    out.receiver_outgoing_end = OutgoingSize(bob);
-    out.end_rss_kb = CurrentRssKb();
+    RecordEnd(alice, bob, wall_start, out);
   }
-  out.peak_rss_kb = PeakRssKb();
-  for (std::size_t p = 0; p < kPhaseCount; ++p) out.phases[p] = rec[p].Summarize();
-  out.ok = true;
+  Finish(rec, out);
 }
 
 void RunCatching(const RunSpec& spec, RunSummary& out) {

@@ -1,6 +1,7 @@
 // The workload every system runs (reference sds-js-waku.md §6): N distinct 1 KiB payloads from
-// the generator of bench/sds_workload.h, so the native peer mode wraps the very same bytes.
+// the generator of bench/sds_workload.h (mulberry32, shared with the KV workload), so the native peer mode wraps the very same bytes.
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '../kv-browser/workload.mjs';
 
 /** Bytes per payload (sds_workload.h kPayloadBytes). */
 export const PAYLOAD_BYTES = 1024;
@@ -13,18 +14,6 @@ export const RECEIVER = 'bob';
 /** The simulated clock of the engine runs: 2026-01-01T00:00:00Z, 1 ms per message (kStartMs). */
 export const START_MS = 1_767_225_600_000;
 const SENDER_SEED = 0x5d5a11ce;
-
-// mulberry32, word for word the C++ Mulberry32 (uint32 arithmetic through Math.imul and >>> 0).
-function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /**
  * The `n` payloads, each the generator's next 256 words, little-endian (FillRandom), and their
