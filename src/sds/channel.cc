@@ -11,11 +11,10 @@ void Channel::Restore(ChannelSnapshot snapshot) {
   lamport_ = snapshot.lamport;
   for (LoggedMessage& logged : snapshot.log) {
     next_seq_ = std::max(next_seq_, logged.seq + 1);
-    MessageId id = logged.message.message_id;
-    if (log_.contains(id)) continue;  // a store may hand back duplicates; the first wins
-    bloom_.Add(id);
-    log_order_.push_back(id);
-    log_.emplace(std::move(id), std::move(logged));
+    if (IsLogged(logged.message.message_id)) continue;  // a store may hand back duplicates; the first wins
+    bloom_.Add(logged.message.message_id);
+    const LoggedMessage& kept = log_.emplace_back(std::move(logged));
+    log_index_.emplace(kept.message.message_id, &kept);
   }
   for (MessageId& id : snapshot.met) {
     if (met_.contains(id)) continue;
@@ -50,7 +49,7 @@ void Channel::Restore(ChannelSnapshot snapshot) {
 ChannelSnapshot Channel::Snapshot() const {
   ChannelSnapshot snapshot;
   snapshot.lamport = lamport_;
-  for (const MessageId& id : log_order_) snapshot.log.push_back(log_.at(id));
+  snapshot.log.assign(log_.begin(), log_.end());
   for (const auto& [seq, ref] : outgoing_order_) snapshot.outgoing.push_back(outgoing_.at(ref.id));
   for (const auto& [id, entry] : incoming_) snapshot.incoming.push_back(entry);
   std::ranges::sort(snapshot.incoming, {}, [](const IncomingEntry& e) { return e.message.message_id; });
@@ -70,54 +69,49 @@ void Channel::set_lamport(std::uint64_t lamport) {
   if (record_changes_) delta_.lamport = lamport;
 }
 
-const LoggedMessage* Channel::FindLogged(const MessageId& id) const {
-  auto found = log_.find(id);
-  return found == log_.end() ? nullptr : &found->second;
+const LoggedMessage* Channel::FindLogged(std::string_view id) const {
+  auto found = log_index_.find(id);
+  return found == log_index_.end() ? nullptr : found->second;
 }
 
 std::uint64_t Channel::AppendToLog(Message message) {
+  if (const LoggedMessage* logged = FindLogged(message.message_id)) return logged->seq;
   message.bloom_filter.reset();
-  MessageId id = message.message_id;
-  const std::uint64_t seq = next_seq_++;
-  LoggedMessage logged{seq, std::move(message)};
-  Record(delta_.log, id, logged);
-  log_order_.push_back(id);
-  log_.insert_or_assign(std::move(id), std::move(logged));
-  while (log_order_.size() > config_.max_message_history) {
-    MessageId evicted = std::move(log_order_.front());
-    log_order_.pop_front();
-    log_.erase(evicted);
-    Record(delta_.log, std::move(evicted), std::nullopt);
+  const LoggedMessage& logged = log_.emplace_back(next_seq_++, std::move(message));
+  log_index_.emplace(logged.message.message_id, &logged);
+  Record(delta_.log, logged.message.message_id, logged);
+  while (log_.size() > config_.max_message_history) {
+    Record(delta_.log, log_.front().message.message_id, std::nullopt);
+    log_index_.erase(log_.front().message.message_id);
+    log_.pop_front();
   }
-  return seq;
+  return logged.seq;
 }
 
 std::vector<LoggedMessage> Channel::LoggedAfter(std::uint64_t after, std::size_t limit) const {
-  // log_order_ is in seq order: appends take ever larger seqs, and a restore
+  // log_ is in seq order: appends take ever larger seqs, and a restore
   // receives the log sorted by seq.
-  auto first = std::ranges::upper_bound(log_order_, after, {},
-                                        [this](const MessageId& id) { return log_.at(id).seq; });
-  const auto available = static_cast<std::size_t>(log_order_.end() - first);
-  std::vector<LoggedMessage> logged;
-  logged.reserve(std::min(limit, available));
-  for (auto it = first; it != log_order_.end() && logged.size() < limit; ++it) {
-    logged.push_back(log_.at(*it));
-  }
-  return logged;
+  auto first = std::ranges::upper_bound(log_, after, {}, &LoggedMessage::seq);
+  const auto available = static_cast<std::size_t>(log_.end() - first);
+  return std::vector<LoggedMessage>(first, first + static_cast<std::ptrdiff_t>(std::min(limit, available)));
 }
 
-std::vector<HistoryEntry> Channel::RecentEntries(std::size_t count) const {
-  std::size_t start = log_order_.size() > count ? log_order_.size() - count : 0;
-  std::vector<HistoryEntry> entries;
-  entries.reserve(log_order_.size() - start);
-  for (std::size_t i = start; i < log_order_.size(); ++i) {
-    const Message& message = log_.at(log_order_[i]).message;
-    entries.push_back({message.message_id, {}, message.sender_id});
+std::vector<const Message*> Channel::Recent(std::size_t count) const {
+  std::vector<const Message*> recent;
+  recent.reserve(std::min(count, log_.size()));
+  for (auto it = log_.end() - static_cast<std::ptrdiff_t>(std::min(count, log_.size()));
+       it != log_.end(); ++it) {
+    recent.push_back(&it->message);
   }
-  return entries;
+  return recent;
 }
 
-std::vector<MessageId> Channel::LogIds() const { return {log_order_.begin(), log_order_.end()}; }
+std::vector<MessageId> Channel::LogIds() const {
+  std::vector<MessageId> ids;
+  ids.reserve(log_.size());
+  for (const LoggedMessage& logged : log_) ids.push_back(logged.message.message_id);
+  return ids;
+}
 
 void Channel::AddMet(const MessageId& id) {
   if (!met_.insert(id).second) return;
@@ -156,12 +150,12 @@ void Channel::TouchOutgoing(const MessageId& id) {
   Record(delta_.outgoing, id, outgoing_.at(id));
 }
 
-void Channel::EraseOutgoing(const MessageId& id) {
+void Channel::EraseOutgoing(std::string_view id) {
   auto found = outgoing_.find(id);
   if (found == outgoing_.end()) return;
   outgoing_order_.erase(found->second.seq);
+  Record(delta_.outgoing, MessageId(id), std::nullopt);
   outgoing_.erase(found);
-  Record(delta_.outgoing, id, std::nullopt);
 }
 
 void Channel::IndexIncoming(const IncomingEntry& entry) {
@@ -271,8 +265,8 @@ std::vector<IncomingRepairEntry> Channel::DueIncomingRepairs(std::int64_t now_ms
 void Channel::Clear() {
   lamport_ = 0;
   next_seq_ = 1;
+  log_index_.clear();
   log_.clear();
-  log_order_.clear();
   met_.clear();
   met_order_.clear();
   bloom_.Clear();

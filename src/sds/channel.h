@@ -8,12 +8,13 @@
 #include <map>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "sds/channel_records.h"
 #include "sds/config.h"
+#include "sds/id_map.h"
 #include "sds/rolling_bloom_filter.h"
 
 namespace sds {
@@ -33,30 +34,31 @@ class Channel {
   void set_lamport(std::uint64_t lamport);
 
   // The local log, oldest first.
-  bool IsLogged(const MessageId& id) const { return log_.contains(id); }
-  const LoggedMessage* FindLogged(const MessageId& id) const;
+  bool IsLogged(std::string_view id) const { return log_index_.contains(id); }
+  const LoggedMessage* FindLogged(std::string_view id) const;
   // Appends to the log, evicting the oldest beyond the configured maximum;
-  // returns the message's seq.
+  // returns the message's seq. An id already logged keeps its entry (and
+  // seq): ids are unique in the log.
   std::uint64_t AppendToLog(Message message);
   // The logged messages with a seq above `after`, oldest (lowest seq) first,
   // at most `limit`. Seqs grow along the log, so this is a binary search
   // plus the copies: O(log n + result).
   std::vector<LoggedMessage> LoggedAfter(std::uint64_t after, std::size_t limit) const;
-  // The newest `count` logged messages' entries, oldest first.
-  std::vector<HistoryEntry> RecentEntries(std::size_t count) const;
+  // The newest `count` logged messages, oldest first.
+  std::vector<const Message*> Recent(std::size_t count) const;
   std::vector<MessageId> LogIds() const;
 
   // Ids counted as delivered without being logged (MarkDependenciesMet).
-  bool IsMet(const MessageId& id) const { return met_.contains(id); }
+  bool IsMet(std::string_view id) const { return met_.contains(id); }
   void AddMet(const MessageId& id);
-  bool IsDelivered(const MessageId& id) const { return IsLogged(id) || IsMet(id); }
+  bool IsDelivered(std::string_view id) const { return IsLogged(id) || IsMet(id); }
 
   RollingBloomFilter& bloom() { return bloom_; }
   const RollingBloomFilter& bloom() const { return bloom_; }
 
   // Own unacknowledged messages, in send order.
-  std::unordered_map<MessageId, OutgoingEntry>& outgoing() { return outgoing_; }
-  const std::unordered_map<MessageId, OutgoingEntry>& outgoing() const { return outgoing_; }
+  IdMap<OutgoingEntry>& outgoing() { return outgoing_; }
+  const IdMap<OutgoingEntry>& outgoing() const { return outgoing_; }
   std::vector<MessageId> OutgoingIds() const;
   // The outgoing ids in send order, each with its hashes, so that testing
   // them against a received bloom filter hashes nothing.
@@ -71,11 +73,11 @@ class Channel {
   const std::map<std::uint64_t, OutgoingRef>& outgoing_by_seq() const { return outgoing_order_; }
   void PutOutgoing(OutgoingEntry entry);
   void TouchOutgoing(const MessageId& id);  // records a changed entry
-  void EraseOutgoing(const MessageId& id);
+  void EraseOutgoing(std::string_view id);
 
   // Received messages waiting for dependencies.
-  const std::unordered_map<MessageId, IncomingEntry>& incoming() const { return incoming_; }
-  bool IsBuffered(const MessageId& id) const { return incoming_.contains(id); }
+  const IdMap<IncomingEntry>& incoming() const { return incoming_; }
+  bool IsBuffered(std::string_view id) const { return incoming_.contains(id); }
   void Buffer(IncomingEntry entry);
   IncomingEntry Unbuffer(const MessageId& id);
   // Removes `dependency` from every buffered message waiting on it and
@@ -83,12 +85,8 @@ class Channel {
   std::vector<MessageId> ResolveDependency(const MessageId& dependency);
 
   // SDS-R buffers, each indexed by time.
-  const std::unordered_map<MessageId, OutgoingRepairEntry>& outgoing_repair() const {
-    return outgoing_repair_;
-  }
-  const std::unordered_map<MessageId, IncomingRepairEntry>& incoming_repair() const {
-    return incoming_repair_;
-  }
+  const IdMap<OutgoingRepairEntry>& outgoing_repair() const { return outgoing_repair_; }
+  const IdMap<IncomingRepairEntry>& incoming_repair() const { return incoming_repair_; }
   void PutOutgoingRepair(OutgoingRepairEntry entry);
   void EraseOutgoingRepair(const MessageId& id);
   void PutIncomingRepair(IncomingRepairEntry entry);
@@ -119,23 +117,25 @@ class Channel {
   std::uint64_t lamport_ = 0;
   std::uint64_t next_seq_ = 1;
 
-  std::unordered_map<MessageId, LoggedMessage> log_;
-  std::deque<MessageId> log_order_;
-  std::unordered_set<MessageId> met_;
+  // By seq. A deque keeps every entry in place as the log grows at the back
+  // and shrinks at the front, so the index can point into it.
+  std::deque<LoggedMessage> log_;
+  std::unordered_map<std::string_view, const LoggedMessage*> log_index_;  // keys view log_'s ids
+  IdSet met_;
   std::deque<MessageId> met_order_;
   RollingBloomFilter bloom_;
 
-  std::unordered_map<MessageId, OutgoingEntry> outgoing_;
+  IdMap<OutgoingEntry> outgoing_;
   void IndexOutgoing(const OutgoingEntry& entry);
   std::map<std::uint64_t, OutgoingRef> outgoing_order_;  // by seq
 
-  std::unordered_map<MessageId, IncomingEntry> incoming_;
+  IdMap<IncomingEntry> incoming_;
   // dependency id → buffered ids waiting on it
   std::unordered_map<MessageId, std::vector<MessageId>> waiting_on_;
 
-  std::unordered_map<MessageId, OutgoingRepairEntry> outgoing_repair_;
+  IdMap<OutgoingRepairEntry> outgoing_repair_;
   std::set<std::pair<std::int64_t, MessageId>> outgoing_repair_by_time_;
-  std::unordered_map<MessageId, IncomingRepairEntry> incoming_repair_;
+  IdMap<IncomingRepairEntry> incoming_repair_;
   std::set<std::pair<std::int64_t, MessageId>> incoming_repair_by_time_;
 
   ChannelDelta delta_;

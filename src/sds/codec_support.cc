@@ -1,5 +1,6 @@
 #include "sds/codec_support.h"
 
+#include <cstring>
 #include <utility>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -77,45 +78,158 @@ Bytes ToBytes(const std::string& s) {
                reinterpret_cast<const std::uint8_t*>(s.data()) + s.size());
 }
 
-Result<Bytes> SerializeSpliced(const ::google::protobuf::MessageLite& before,
-                               const std::optional<SplicedField>& field,
-                               const ::google::protobuf::MessageLite& after,
-                               const WireLimits& limits) {
-  std::size_t size = before.ByteSizeLong() + after.ByteSizeLong();
-  if (field) size += 1 + CodedOutputStream::VarintSize64(field->size) + field->size;
+namespace {
+
+std::size_t LengthDelimitedSize(std::size_t payload_size) {
+  return 1 + CodedOutputStream::VarintSize64(payload_size) + payload_size;
+}
+
+std::uint8_t* WriteLengthDelimited(std::uint32_t number, std::string_view payload,
+                                   std::uint8_t* out) {
+  *out++ = static_cast<std::uint8_t>((number << 3) | wire::kLengthDelimited);
+  out = CodedOutputStream::WriteVarint64ToArray(payload.size(), out);
+  if (!payload.empty()) std::memcpy(out, payload.data(), payload.size());
+  return out + payload.size();
+}
+
+// An entry's fields: 1 message_id, 2 retrieval_hint, 3 sender_id, the
+// latter two only when not empty.
+std::size_t EntrySize(const HistoryEntryView& entry, bool id_always) {
+  std::size_t size = 0;
+  if (id_always || !entry.message_id.empty()) size += LengthDelimitedSize(entry.message_id.size());
+  if (!entry.retrieval_hint.empty()) size += LengthDelimitedSize(entry.retrieval_hint.size());
+  if (!entry.sender_id.empty()) size += LengthDelimitedSize(entry.sender_id.size());
+  return size;
+}
+
+std::string_view AsText(ByteView bytes) {
+  return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+std::uint8_t* WriteEntry(const HistoryEntryView& entry, bool id_always, std::uint8_t* out) {
+  if (id_always || !entry.message_id.empty()) out = WriteLengthDelimited(1, entry.message_id, out);
+  if (!entry.retrieval_hint.empty()) out = WriteLengthDelimited(2, AsText(entry.retrieval_hint), out);
+  if (!entry.sender_id.empty()) out = WriteLengthDelimited(3, entry.sender_id, out);
+  return out;
+}
+
+// One entry's payload, read as protobuf would read it into a HistoryEntry
+// message: a field repeated wins last, fields of other numbers or wire
+// types are skipped (groups are refused, as everywhere in a message).
+bool ReadEntry(ByteView payload, HistoryList& history) {
+  ByteView fields[3];  // message_id, retrieval_hint, sender_id
+  wire::FieldReader reader(payload);
+  wire::Field field;
+  while (reader.Next(field)) {
+    if (field.wire_type == wire::kLengthDelimited && field.number >= 1 && field.number <= 3) {
+      fields[field.number - 1] = field.payload;
+    }
+  }
+  if (reader.failed()) return false;
+  history.Append(AsText(fields[0]), fields[1], AsText(fields[2]));
+  return true;
+}
+
+// Parses `bytes` into `out` without the byte ranges in `skip` (in order, not
+// overlapping).
+bool ParseAround(ByteView bytes, const std::vector<std::pair<std::size_t, std::size_t>>& skip,
+                 ::google::protobuf::MessageLite& out) {
+  const auto* data = bytes.data();
+  std::size_t begin = 0;
+  out.Clear();
+  for (std::size_t i = 0; i <= skip.size(); ++i) {
+    const std::size_t end = i < skip.size() ? skip[i].first : bytes.size();
+    if (end > begin) {
+      CodedInputStream part(data + begin, static_cast<int>(end - begin));
+      if (!out.MergeFromCodedStream(&part) || !part.ConsumedEntireMessage()) return false;
+    }
+    if (i < skip.size()) begin = skip[i].second;
+  }
+  return true;
+}
+
+}  // namespace
+
+HandWritten LengthDelimitedField(std::uint32_t number, std::size_t payload_size,
+                                 std::function<std::uint8_t*(std::uint8_t*)> write_payload) {
+  return HandWritten{LengthDelimitedSize(payload_size),
+                     [number, payload_size, write = std::move(write_payload)](std::uint8_t* out) {
+                       *out++ = static_cast<std::uint8_t>((number << 3) | wire::kLengthDelimited);
+                       out = CodedOutputStream::WriteVarint64ToArray(payload_size, out);
+                       return write(out);
+                     }};
+}
+
+HandWritten HistoryFields(const HistoryList& history, const WireLimits& limits) {
+  std::size_t size = 0;
+  for (HistoryEntryView entry : history) {
+    size += LengthDelimitedSize(EntrySize(entry, limits.entry_id_always));
+  }
+  return HandWritten{size, [&history, &limits](std::uint8_t* out) {
+                       for (HistoryEntryView entry : history) {
+                         *out++ = static_cast<std::uint8_t>((limits.causal_history_field << 3) |
+                                                            wire::kLengthDelimited);
+                         out = CodedOutputStream::WriteVarint64ToArray(
+                             EntrySize(entry, limits.entry_id_always), out);
+                         out = WriteEntry(entry, limits.entry_id_always, out);
+                       }
+                       return out;
+                     }};
+}
+
+Result<Bytes> SerializeParts(std::initializer_list<Part> parts, const WireLimits& limits) {
+  std::size_t size = 0;
+  for (const Part& part : parts) {
+    if (const auto* proto = std::get_if<const ::google::protobuf::MessageLite*>(&part)) {
+      size += (*proto)->ByteSizeLong();
+    } else {
+      size += std::get<HandWritten>(part).size;
+    }
+  }
   if (Status fits = CheckEncodedSize(size, limits); !fits) return std::unexpected(std::move(fits.error()));
   Bytes bytes(size);
-  std::uint8_t* out = before.SerializeWithCachedSizesToArray(bytes.data());
-  if (field) {
-    *out++ = static_cast<std::uint8_t>((field->number << 3) | wire::kLengthDelimited);
-    out = CodedOutputStream::WriteVarint64ToArray(field->size, out);
-    out = field->write(out);
+  std::uint8_t* out = bytes.data();
+  for (const Part& part : parts) {
+    if (const auto* proto = std::get_if<const ::google::protobuf::MessageLite*>(&part)) {
+      out = (*proto)->SerializeWithCachedSizesToArray(out);
+    } else {
+      out = std::get<HandWritten>(part).write(out);
+    }
   }
-  after.SerializeWithCachedSizesToArray(out);
   return bytes;
 }
 
-std::optional<FieldSpan> FindLastField(ByteView bytes, std::uint32_t number) {
-  std::optional<FieldSpan> found;
+Status ParseMessage(ByteView bytes, const WireLimits& limits, HistoryList& history,
+                    std::optional<ByteView>& bloom, ::google::protobuf::MessageLite& out) {
+  std::vector<std::pair<std::size_t, std::size_t>> skip;  // adjacent ranges merged
+  auto skip_field = [&skip](std::size_t begin, std::size_t end) {
+    if (!skip.empty() && skip.back().second == begin) {
+      skip.back().second = end;
+    } else {
+      skip.emplace_back(begin, end);
+    }
+  };
+  bloom.reset();
   wire::FieldReader reader(bytes);
   wire::Field field;
   std::size_t begin = 0;
   while (reader.Next(field)) {
-    if (field.number == number && field.wire_type == wire::kLengthDelimited) {
-      found = FieldSpan{begin, reader.offset(), field.payload};
+    if (field.wire_type == wire::kLengthDelimited && field.number == limits.causal_history_field) {
+      if (!ReadEntry(field.payload, history)) return DecodeError(limits, "message does not parse");
+      skip_field(begin, reader.offset());
+    } else if (field.wire_type == wire::kLengthDelimited && field.number == limits.bloom_field) {
+      bloom = field.payload;
+      skip_field(begin, reader.offset());
     }
     begin = reader.offset();
   }
-  return found;
-}
-
-bool ParseWithout(ByteView bytes, const std::optional<FieldSpan>& skip,
-                  ::google::protobuf::MessageLite& out) {
-  const auto* data = bytes.data();
-  if (!skip) return out.ParseFromArray(data, static_cast<int>(bytes.size()));
-  if (!out.ParseFromArray(data, static_cast<int>(skip->begin))) return false;
-  CodedInputStream rest(data + skip->end, static_cast<int>(bytes.size() - skip->end));
-  return out.MergeFromCodedStream(&rest) && rest.ConsumedEntireMessage();
+  if (reader.failed() || !ParseAround(bytes, skip, out)) {
+    return DecodeError(limits, "message does not parse");
+  }
+  for (HistoryEntryView entry : history) {
+    if (entry.message_id.empty()) return DecodeError(limits, "causal history entry without a message id");
+  }
+  return {};
 }
 
 }  // namespace sds::codec

@@ -8,14 +8,18 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include <google/protobuf/arena.h>
 #include <google/protobuf/message_lite.h>
 
 #include "sds/bytes.h"
 #include "sds/error.h"
+#include "sds/history_list.h"
 
 namespace sds::codec {
 
@@ -26,6 +30,10 @@ struct WireLimits {
   std::size_t max_entries;  // per list: causal history, repair request
   std::uint32_t causal_history_field;
   std::uint32_t repair_request_field;
+  std::uint32_t bloom_field;
+  // Whether an entry's message id is written even when empty (nim: proto2
+  // with a set has-bit) or only when not (spec: proto3).
+  bool entry_id_always;
 };
 
 // kDeserializationError / kSerializationError, "<dialect>: <message>".
@@ -42,42 +50,44 @@ Status CheckEncodedSize(std::size_t size, const WireLimits& limits);
 // `message` serialized, or kSerializationError when it exceeds the size limit.
 Result<Bytes> Serialize(const ::google::protobuf::MessageLite& message, const WireLimits& limits);
 
-// A bloom filter travels as one large bytes field. The codecs write and read
-// it by hand, around protobuf, so that its ~20 KB are copied once between the
-// wire and the filter: protobuf would copy them into a field of their own,
-// then again into or out of the message.
+// Two fields are written and read by hand, around protobuf:
+// - the bloom filter, one large bytes field, so that its ~20 KB are copied
+//   once between the wire and the filter (protobuf would copy them into a
+//   field of their own, then again into or out of the message);
+// - the causal history, so that its entries go straight between the wire and
+//   the packed HistoryList (protobuf would make an object and strings for
+//   each of up to thousands of entries).
+// Protobuf writes a message's fields in field-number order, so the parts of
+// one message serialized one after another in that order give the bytes
+// protobuf gives for the whole; and it parses a concatenation as the merge of
+// its parts, so it may parse a message around fields taken out of it.
 
-// A length-delimited field written by hand between two protobuf-serialized
-// parts of a message.
-struct SplicedField {
-  std::uint32_t number;  // below 16: the tag is one byte
-  std::size_t size;      // of the payload
-  std::function<std::uint8_t*(std::uint8_t*)> write;  // writes the payload, returns its end
+// Bytes written by hand between protobuf-serialized parts, tags included.
+struct HandWritten {
+  std::size_t size = 0;
+  std::function<std::uint8_t*(std::uint8_t*)> write;  // writes `size` bytes, returns their end
 };
 
-// The bytes protobuf writes for one message holding `before`'s fields, then
-// `field` (when given), then `after`'s fields, provided the field numbers
-// come in that order; kSerializationError over the size limit.
-Result<Bytes> SerializeSpliced(const ::google::protobuf::MessageLite& before,
-                               const std::optional<SplicedField>& field,
-                               const ::google::protobuf::MessageLite& after,
-                               const WireLimits& limits);
+// Length-delimited field `number` (below 16: the tag is one byte) whose
+// `payload_size` bytes `write_payload` writes.
+HandWritten LengthDelimitedField(std::uint32_t number, std::size_t payload_size,
+                                 std::function<std::uint8_t*(std::uint8_t*)> write_payload);
 
-// Where the last occurrence of length-delimited field `number` sits in
-// `bytes` (the last one wins for a singular field): the whole field, tag
-// included, and its payload. `bytes` must have passed CheckDecodable.
-struct FieldSpan {
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  ByteView payload;
-};
-std::optional<FieldSpan> FindLastField(ByteView bytes, std::uint32_t number);
+// The causal history as repeated field `limits.causal_history_field`, each
+// entry's fields in the dialect's way (WireLimits::entry_id_always).
+HandWritten HistoryFields(const HistoryList& history, const WireLimits& limits);
 
-// Parses `bytes` into `out`, leaving out `skip` when given: protobuf parses a
-// concatenation as the merge of its parts, so this equals parsing the whole
-// message without that one field.
-bool ParseWithout(ByteView bytes, const std::optional<FieldSpan>& skip,
-                  ::google::protobuf::MessageLite& out);
+// The parts one after another; kSerializationError over the size limit.
+using Part = std::variant<const ::google::protobuf::MessageLite*, HandWritten>;
+Result<Bytes> SerializeParts(std::initializer_list<Part> parts, const WireLimits& limits);
+
+// Reads `bytes` (which passed CheckDecodable): the causal-history entries
+// into `history`, the payload of the last length-delimited field
+// `limits.bloom_field` into `bloom` (nullopt when there is none), and every
+// other field into `out`. kDeserializationError when it does not parse or an
+// entry has no message id.
+Status ParseMessage(ByteView bytes, const WireLimits& limits, HistoryList& history,
+                    std::optional<ByteView>& bloom, ::google::protobuf::MessageLite& out);
 
 // Holds the protobuf objects of one message while it is encoded or decoded,
 // so that its history entries and their strings are not allocated (and

@@ -8,21 +8,11 @@
 
 #include "sds/bloom_filter.h"
 #include "sds/bytes.h"
+#include "sds/history_list.h"
 
 namespace sds {
 
-using MessageId = std::string;
 using ChannelId = std::string;
-using ParticipantId = std::string;
-
-// One causal-history (or repair-request) entry.
-struct HistoryEntry {
-  MessageId message_id;
-  Bytes retrieval_hint;   // empty when none
-  ParticipantId sender_id;  // empty when unknown (SDS-R off)
-
-  friend bool operator==(const HistoryEntry&, const HistoryEntry&) = default;
-};
 
 struct Message {
   MessageId message_id;
@@ -30,7 +20,7 @@ struct Message {
   ParticipantId sender_id;  // empty when unknown
   // Absent only for ephemeral messages.
   std::optional<std::uint64_t> lamport_timestamp;
-  std::vector<HistoryEntry> causal_history;
+  HistoryList causal_history;
   // The sender's filter of the ids it has seen; absent when the sender sent
   // none or sent one that failed validation.
   std::optional<BloomFilter> bloom_filter;

@@ -26,7 +26,9 @@ constexpr codec::WireLimits kLimits{.dialect = "nim dialect",
                                     .max_message_bytes = kMaxNimMessageBytes,
                                     .max_entries = kMaxNimHistoryEntries,
                                     .causal_history_field = 3,
-                                    .repair_request_field = 13};
+                                    .repair_request_field = 13,
+                                    .bloom_field = 6,
+                                    .entry_id_always = true};
 
 std::unexpected<Error> DecodeError(std::string message) {
   return codec::DecodeError(kLimits, std::move(message));
@@ -42,25 +44,14 @@ void FillEntry(const HistoryEntry& entry, pb::NimHistoryEntry* out) {
   if (!entry.sender_id.empty()) out->set_sender_id(entry.sender_id);
 }
 
-// Moves the entry's strings out of the parsed message.
-Result<HistoryEntry> ReadEntry(pb::NimHistoryEntry& in, const char* list) {
-  if (in.message_id().empty()) {
-    return DecodeError(std::string(list) + " entry without a message id");
-  }
-  return HistoryEntry{std::move(*in.mutable_message_id()), ToBytes(in.retrieval_hint()),
-                      std::move(*in.mutable_sender_id())};
-}
-
-Result<std::vector<HistoryEntry>> ReadEntries(
-    ::google::protobuf::RepeatedPtrField<pb::NimHistoryEntry>& in, const char* list) {
-  std::vector<HistoryEntry> out;
+Status ReadRepairRequest(const ::google::protobuf::RepeatedPtrField<pb::NimHistoryEntry>& in,
+                         std::vector<HistoryEntry>& out) {
   out.reserve(static_cast<std::size_t>(in.size()));
-  for (auto& e : in) {
-    auto entry = ReadEntry(e, list);
-    if (!entry) return std::unexpected(std::move(entry.error()));
-    out.push_back(std::move(*entry));
+  for (const pb::NimHistoryEntry& entry : in) {
+    if (entry.message_id().empty()) return DecodeError("repair request entry without a message id");
+    out.push_back(HistoryEntry{entry.message_id(), ToBytes(entry.retrieval_hint()), entry.sender_id()});
   }
-  return out;
+  return {};
 }
 
 }  // namespace
@@ -69,7 +60,6 @@ namespace {
 
 using ::google::protobuf::io::CodedOutputStream;
 
-constexpr std::uint32_t kBloomField = 6;
 
 // The bloom envelope is written and read by hand (codec_support.h says why).
 class EnvelopeWriter {
@@ -177,30 +167,29 @@ Result<Bytes> EncodeNim(const Message& message, const BloomFilter* bloom) {
     envelope.emplace(*writer);
   }
 
-  // The fields before the bloom filter (1–5) and after it (7, 13). Setting an optional
-  // proto2 field sets its has-bit, and the generated serializer writes every
-  // field whose has-bit is set, in field-number order, even when it holds the
-  // default value.
+  // The protobuf-written fields around the causal history (3) and the bloom
+  // filter (6): 1–2, 4–5, then 7 and 13. Setting an optional proto2 field sets
+  // its has-bit, and the generated serializer writes every field whose has-bit
+  // is set, in field-number order, even when it holds the default value.
   codec::MessageArena arena;
-  auto& before = arena.Create<pb::NimSdsMessage>();
-  before.set_message_id(message.message_id);
-  if (message.lamport_timestamp) before.set_lamport_timestamp(*message.lamport_timestamp);
-  before.mutable_causal_history()->Reserve(static_cast<int>(message.causal_history.size()));
-  for (const auto& entry : message.causal_history) FillEntry(entry, before.add_causal_history());
-  before.set_channel_id(message.channel_id);
-  Assign(before.mutable_content(), message.content);
-  auto& after = arena.Create<pb::NimSdsMessage>();
-  if (!message.sender_id.empty()) after.set_sender_id(message.sender_id);
-  after.mutable_repair_request()->Reserve(static_cast<int>(message.repair_request.size()));
-  for (const auto& entry : message.repair_request) FillEntry(entry, after.add_repair_request());
+  auto& first = arena.Create<pb::NimSdsMessage>();
+  first.set_message_id(message.message_id);
+  if (message.lamport_timestamp) first.set_lamport_timestamp(*message.lamport_timestamp);
+  auto& middle = arena.Create<pb::NimSdsMessage>();
+  middle.set_channel_id(message.channel_id);
+  Assign(middle.mutable_content(), message.content);
+  auto& last = arena.Create<pb::NimSdsMessage>();
+  if (!message.sender_id.empty()) last.set_sender_id(message.sender_id);
+  last.mutable_repair_request()->Reserve(static_cast<int>(message.repair_request.size()));
+  for (const auto& entry : message.repair_request) FillEntry(entry, last.add_repair_request());
 
   // Field 6 is always written: the envelope, or empty (`32 00`) like nim-sds master.
-  codec::SplicedField field{kBloomField, 0, [](std::uint8_t* out) { return out; }};
-  if (envelope) {
-    field.size = envelope->size();
-    field.write = [&envelope](std::uint8_t* out) { return envelope->Write(out); };
-  }
-  return codec::SerializeSpliced(before, field, after, kLimits);
+  codec::HandWritten bloom_field = codec::LengthDelimitedField(
+      kLimits.bloom_field, envelope ? envelope->size() : 0,
+      [&envelope](std::uint8_t* out) { return envelope ? envelope->Write(out) : out; });
+  return codec::SerializeParts({&first, codec::HistoryFields(message.causal_history, kLimits),
+                                &middle, std::move(bloom_field), &last},
+                               kLimits);
 }
 
 Result<Message> DecodeNim(ByteView bytes) {
@@ -208,28 +197,26 @@ Result<Message> DecodeNim(ByteView bytes) {
     return std::unexpected(std::move(ok.error()));
   }
 
-  const std::optional<codec::FieldSpan> bloom_field = codec::FindLastField(bytes, kBloomField);
+  Message message;
+  std::optional<ByteView> bloom;
   codec::MessageArena arena;
   auto& in = arena.Create<pb::NimSdsMessage>();
-  if (!codec::ParseWithout(bytes, bloom_field, in)) return DecodeError("message does not parse");
+  if (Status ok = codec::ParseMessage(bytes, kLimits, message.causal_history, bloom, in); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
   if (in.message_id().empty()) return DecodeError("message without a message id");
   if (in.channel_id().empty()) return DecodeError("message without a channel id");
-
-  Message message;
-  auto history = ReadEntries(*in.mutable_causal_history(), "causal history");
-  if (!history) return std::unexpected(std::move(history.error()));
-  auto repair = ReadEntries(*in.mutable_repair_request(), "repair request");
-  if (!repair) return std::unexpected(std::move(repair.error()));
+  if (Status ok = ReadRepairRequest(in.repair_request(), message.repair_request); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
 
   message.message_id = std::move(*in.mutable_message_id());
   message.channel_id = std::move(*in.mutable_channel_id());
   message.sender_id = std::move(*in.mutable_sender_id());
   if (in.has_lamport_timestamp()) message.lamport_timestamp = in.lamport_timestamp();
-  message.causal_history = std::move(*history);
-  message.repair_request = std::move(*repair);
   message.content = ToBytes(in.content());
-  if (bloom_field && !bloom_field->payload.empty()) {
-    auto filter = DecodeBloomEnvelope(bloom_field->payload);
+  if (bloom && !bloom->empty()) {
+    auto filter = DecodeBloomEnvelope(*bloom);
     // A filter that fails to decode or validate is ignored; the message stands.
     if (filter) message.bloom_filter = std::move(*filter);
   }

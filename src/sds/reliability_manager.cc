@@ -36,8 +36,10 @@ Status ValidateOutgoing(const ChannelId& channel, ByteView content, const Messag
 // The causal-history entries (with the sender's hints) for the given ids.
 std::vector<HistoryEntry> EntriesFor(const Message& message, const std::vector<MessageId>& ids) {
   std::vector<HistoryEntry> entries;
-  for (const HistoryEntry& entry : message.causal_history) {
-    if (std::ranges::binary_search(ids, entry.message_id)) entries.push_back(entry);
+  for (HistoryEntryView entry : message.causal_history) {
+    if (std::ranges::binary_search(ids, entry.message_id, std::less<>{})) {
+      entries.push_back(entry.ToEntry());
+    }
   }
   return entries;
 }
@@ -128,12 +130,18 @@ std::uint64_t ReliabilityManager::NextLamport(Channel& channel, std::int64_t now
                                  channel.lamport() + 1);
 }
 
-std::vector<HistoryEntry> ReliabilityManager::CausalHistory(const Channel& channel) const {
-  std::vector<HistoryEntry> entries = channel.RecentEntries(config_.max_causal_history);
-  if (hint_provider_) {
-    for (HistoryEntry& entry : entries) entry.retrieval_hint = hint_provider_(entry.message_id);
+HistoryList ReliabilityManager::CausalHistory(const Channel& channel) const {
+  const std::vector<const Message*> recent = channel.Recent(config_.max_causal_history);
+  HistoryList history;
+  if (!recent.empty()) {
+    const Message& newest = *recent.back();
+    history.Reserve(recent.size(), newest.message_id.size() + newest.sender_id.size());
   }
-  return entries;
+  for (const Message* message : recent) {
+    const Bytes hint = hint_provider_ ? hint_provider_(message->message_id) : Bytes();
+    history.Append(message->message_id, hint, message->sender_id);
+  }
+  return history;
 }
 
 std::vector<HistoryEntry> ReliabilityManager::TakeDueRepairRequests(Channel& channel,
@@ -243,10 +251,10 @@ void ReliabilityManager::ForgetSeen(Channel& channel, const MessageId& id) {
 
 void ReliabilityManager::ReviewAcknowledgements(Channel& channel, const Message& message,
                                                 Dialect dialect) {
-  for (const HistoryEntry& entry : message.causal_history) {
+  for (HistoryEntryView entry : message.causal_history) {
     if (!channel.outgoing().contains(entry.message_id)) continue;
     channel.EraseOutgoing(entry.message_id);
-    Emit(MakeEvent(EventKind::kAcknowledged, channel, entry.message_id));
+    Emit(MakeEvent(EventKind::kAcknowledged, channel, MessageId(entry.message_id)));
   }
   if (!message.bloom_filter || channel.outgoing().empty()) return;
   const StringHash hash = HashFor(dialect);
@@ -294,8 +302,8 @@ void ReliabilityManager::QueueRepairResponses(Channel& channel, const Message& m
 std::vector<HistoryEntry> ReliabilityManager::MissingDependencies(const Channel& channel,
                                                                   const Message& message) const {
   std::vector<HistoryEntry> missing;
-  for (const HistoryEntry& entry : message.causal_history) {
-    if (!channel.IsDelivered(entry.message_id)) missing.push_back(entry);
+  for (HistoryEntryView entry : message.causal_history) {
+    if (!channel.IsDelivered(entry.message_id)) missing.push_back(entry.ToEntry());
   }
   return missing;
 }

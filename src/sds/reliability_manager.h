@@ -105,7 +105,7 @@ class ReliabilityManager {
   Result<MessageId> OutgoingId(ByteView content, const MessageId& requested) const;
   Result<Bytes> EncodeForChannel(const Channel& channel, const Message& message) const;
   std::uint64_t NextLamport(Channel& channel, std::int64_t now_ms) const;
-  std::vector<HistoryEntry> CausalHistory(const Channel& channel) const;
+  HistoryList CausalHistory(const Channel& channel) const;
   std::vector<HistoryEntry> TakeDueRepairRequests(Channel& channel, std::int64_t now_ms);
 
   void ReviewAcknowledgements(Channel& channel, const Message& message, Dialect dialect);

@@ -20,13 +20,13 @@ namespace pb = ::sds::wire::spec;
 using codec::Assign;
 using codec::ToBytes;
 
-constexpr std::uint32_t kBloomField = 12;
-
 constexpr codec::WireLimits kLimits{.dialect = "spec dialect",
                                     .max_message_bytes = kMaxSpecMessageBytes,
                                     .max_entries = kMaxSpecHistoryEntries,
                                     .causal_history_field = 11,
-                                    .repair_request_field = 13};
+                                    .repair_request_field = 13,
+                                    .bloom_field = 12,
+                                    .entry_id_always = false};
 
 std::unexpected<Error> DecodeError(std::string message) {
   return codec::DecodeError(kLimits, std::move(message));
@@ -83,15 +83,22 @@ Status CheckUtf8(std::string_view text, const char* what) {
   return DecodeError(std::string(what) + " is not valid UTF-8");
 }
 
-Status FillEntries(const std::vector<HistoryEntry>& entries, const char* list,
-                   ::google::protobuf::RepeatedPtrField<pb::SpecHistoryEntry>* out) {
+// `entries`: a HistoryList or a std::vector<HistoryEntry>.
+Status CheckEntries(const auto& entries, const char* list) {
   if (entries.size() > kMaxSpecHistoryEntries) {
     return EncodeError(std::string("too many ") + list + " entries");
   }
-  out->Reserve(static_cast<int>(entries.size()));
-  for (const HistoryEntry& entry : entries) {
+  for (const auto& entry : entries) {
     if (Status ok = RequireUtf8(entry.message_id, "an entry's message id"); !ok) return ok;
     if (Status ok = RequireUtf8(entry.sender_id, "an entry's sender id"); !ok) return ok;
+  }
+  return {};
+}
+
+void FillEntries(const std::vector<HistoryEntry>& entries,
+                 ::google::protobuf::RepeatedPtrField<pb::SpecHistoryEntry>* out) {
+  out->Reserve(static_cast<int>(entries.size()));
+  for (const HistoryEntry& entry : entries) {
     pb::SpecHistoryEntry* written = out->Add();
     written->set_message_id(entry.message_id);
     if (!entry.retrieval_hint.empty()) {
@@ -99,27 +106,26 @@ Status FillEntries(const std::vector<HistoryEntry>& entries, const char* list,
     }
     if (!entry.sender_id.empty()) written->set_sender_id(entry.sender_id);
   }
+}
+
+Status ReadRepairRequest(const ::google::protobuf::RepeatedPtrField<pb::SpecHistoryEntry>& in,
+                         std::vector<HistoryEntry>& out) {
+  out.reserve(static_cast<std::size_t>(in.size()));
+  for (const pb::SpecHistoryEntry& entry : in) {
+    if (entry.message_id().empty()) return DecodeError("repair request entry without a message id");
+    out.push_back(HistoryEntry{entry.message_id(), ToBytes(entry.retrieval_hint()), entry.sender_id()});
+  }
   return {};
 }
 
-Result<std::vector<HistoryEntry>> ReadEntries(
-    ::google::protobuf::RepeatedPtrField<pb::SpecHistoryEntry>& in, const char* list) {
-  std::vector<HistoryEntry> out;
-  out.reserve(static_cast<std::size_t>(in.size()));
-  for (pb::SpecHistoryEntry& entry : in) {
-    if (entry.message_id().empty()) {
-      return DecodeError(std::string(list) + " entry without a message id");
+// `entries`: a HistoryList or a std::vector<HistoryEntry>.
+Status CheckEntryIds(const auto& entries) {
+  for (const auto& entry : entries) {
+    for (std::string_view id : {std::string_view(entry.message_id), std::string_view(entry.sender_id)}) {
+      if (Status ok = CheckUtf8(id, "an entry's id"); !ok) return ok;
     }
-    for (const std::string* id : {&entry.message_id(), &entry.sender_id()}) {
-      if (Status ok = CheckUtf8(*id, "an entry's id"); !ok) {
-        return std::unexpected(std::move(ok.error()));
-      }
-    }
-    out.push_back(HistoryEntry{std::move(*entry.mutable_message_id()),
-                               ToBytes(entry.retrieval_hint()),
-                               std::move(*entry.mutable_sender_id())});
   }
-  return out;
+  return {};
 }
 
 // The filter's first kSpecBloomWords words, each as 8 big-endian bytes,
@@ -161,32 +167,35 @@ Result<Bytes> EncodeSpec(const Message& message, const BloomFilter* bloom) {
                                    std::pair{&message.channel_id, "the channel id"}}) {
     if (Status ok = RequireUtf8(*text, what); !ok) return std::unexpected(std::move(ok.error()));
   }
-  // The fields before the bloom filter (1–3, 10, 11) and after it (13, 20).
-  // proto3: the plain strings are written only when non-empty; each optional
-  // field is written once set, whatever its value.
+  if (Status ok = CheckEntries(message.causal_history, "causal history"); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
+  if (Status ok = CheckEntries(message.repair_request, "repair request"); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
+  // The protobuf-written fields around the causal history (11) and the bloom
+  // filter (12): 1–3 and 10, then 13 and 20. proto3: the plain strings are
+  // written only when non-empty; each optional field is written once set,
+  // whatever its value.
   codec::MessageArena arena;
   auto& before = arena.Create<pb::SpecSdsMessage>();
   before.set_sender_id(message.sender_id);
   before.set_message_id(message.message_id);
   before.set_channel_id(message.channel_id);
   if (message.lamport_timestamp) before.set_lamport_timestamp(*message.lamport_timestamp);
-  auto* history = before.mutable_causal_history();
-  if (Status ok = FillEntries(message.causal_history, "causal history", history); !ok) {
-    return std::unexpected(std::move(ok.error()));
-  }
   auto& after = arena.Create<pb::SpecSdsMessage>();
-  auto* repair = after.mutable_repair_request();
-  if (Status ok = FillEntries(message.repair_request, "repair request", repair); !ok) {
-    return std::unexpected(std::move(ok.error()));
-  }
+  FillEntries(message.repair_request, after.mutable_repair_request());
   if (!message.content.empty()) Assign(after.mutable_content(), message.content);
-  std::optional<codec::SplicedField> field;
-  if (bloom != nullptr && IsSpecBloom(*bloom)) {
-    field = codec::SplicedField{kBloomField, kSpecBloomBytes, [bloom](std::uint8_t* out) {
-                                  return WriteBigEndianWords(*bloom, out);
-                                }};
+  codec::HandWritten history = codec::HistoryFields(message.causal_history, kLimits);
+  if (bloom == nullptr || !IsSpecBloom(*bloom)) {
+    return codec::SerializeParts({&before, std::move(history), &after}, kLimits);
   }
-  return codec::SerializeSpliced(before, field, after, kLimits);
+  return codec::SerializeParts(
+      {&before, std::move(history),
+       codec::LengthDelimitedField(kLimits.bloom_field, kSpecBloomBytes,
+                                   [bloom](std::uint8_t* out) { return WriteBigEndianWords(*bloom, out); }),
+       &after},
+      kLimits);
 }
 
 Result<Message> DecodeSpec(ByteView bytes) {
@@ -194,10 +203,13 @@ Result<Message> DecodeSpec(ByteView bytes) {
     return std::unexpected(std::move(ok.error()));
   }
 
-  const std::optional<codec::FieldSpan> bloom_field = codec::FindLastField(bytes, kBloomField);
+  Message message;
+  std::optional<ByteView> bloom;
   codec::MessageArena arena;
   auto& in = arena.Create<pb::SpecSdsMessage>();
-  if (!codec::ParseWithout(bytes, bloom_field, in)) return DecodeError("message does not parse");
+  if (Status ok = codec::ParseMessage(bytes, kLimits, message.causal_history, bloom, in); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
   if (in.message_id().empty()) return DecodeError("message without a message id");
   if (in.channel_id().empty()) return DecodeError("message without a channel id");
   for (const auto& [id, what] :
@@ -210,21 +222,19 @@ Result<Message> DecodeSpec(ByteView bytes) {
     return DecodeError("message has neither a lamport timestamp nor content");
   }
 
-  auto history = ReadEntries(*in.mutable_causal_history(), "causal history");
-  if (!history) return std::unexpected(std::move(history.error()));
-  auto repair = ReadEntries(*in.mutable_repair_request(), "repair request");
-  if (!repair) return std::unexpected(std::move(repair.error()));
-
-  Message message;
+  if (Status ok = ReadRepairRequest(in.repair_request(), message.repair_request); !ok) {
+    return std::unexpected(std::move(ok.error()));
+  }
+  for (Status ok : {CheckEntryIds(message.causal_history), CheckEntryIds(message.repair_request)}) {
+    if (!ok) return std::unexpected(std::move(ok.error()));
+  }
   message.message_id = std::move(*in.mutable_message_id());
   message.channel_id = std::move(*in.mutable_channel_id());
   message.sender_id = std::move(*in.mutable_sender_id());
   if (in.has_lamport_timestamp()) message.lamport_timestamp = in.lamport_timestamp();
-  message.causal_history = std::move(*history);
-  message.repair_request = std::move(*repair);
   message.content = ToBytes(in.content());
-  if (bloom_field) {
-    auto filter = DecodeSpecBloom(bloom_field->payload);
+  if (bloom) {
+    auto filter = DecodeSpecBloom(*bloom);
     // A filter the peer could not read either is ignored; the message stands.
     if (filter) message.bloom_filter = std::move(*filter);
   }

@@ -1,10 +1,13 @@
 // The round-trip check shared by the two dialect targets: whatever a decoder
 // accepts must re-encode, be detected as the same dialect, decode to the same
-// message, and re-encode to the same bytes (the encoding is canonical).
+// message, and re-encode to the same bytes (the encoding is canonical). The
+// causal history, which the codecs read by hand, must also be what
+// protobuf's generated parser reads from the same bytes.
 #pragma once
 
 #include <cmath>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "fuzz_check.h"
@@ -12,6 +15,8 @@
 #include "sds/message.h"
 #include "sds/nim_codec.h"
 #include "sds/spec_codec.h"
+#include "sds_nim.pb.h"
+#include "sds_spec.pb.h"
 
 namespace fuzz {
 
@@ -40,14 +45,30 @@ inline bool SameMessage(const sds::Message& a, const sds::Message& b) {
 inline void CheckAccepted(const sds::Message& message) {
   FUZZ_CHECK(!message.message_id.empty());
   FUZZ_CHECK(!message.channel_id.empty());
-  for (const auto* list : {&message.causal_history, &message.repair_request}) {
-    for (const sds::HistoryEntry& entry : *list) FUZZ_CHECK(!entry.message_id.empty());
-  }
+  for (sds::HistoryEntryView entry : message.causal_history) FUZZ_CHECK(!entry.message_id.empty());
+  for (const sds::HistoryEntry& entry : message.repair_request) FUZZ_CHECK(!entry.message_id.empty());
   if (message.bloom_filter) {
     const sds::BloomFilter& filter = *message.bloom_filter;
     FUZZ_CHECK(filter.k() >= 1 && filter.k() <= sds::BloomFilter::kMaxHashes);
     FUZZ_CHECK(filter.m_bits() >= 1 && filter.m_bits() <= sds::BloomFilter::kMaxBits);
     FUZZ_CHECK(filter.words().size() >= sds::BloomFilter::WordCountFor(filter.m_bits()));
+  }
+}
+
+// `Proto`: the dialect's generated message (sds::wire::nim::NimSdsMessage or
+// sds::wire::spec::SpecSdsMessage).
+template <class Proto>
+void CheckHistoryAsProtobufReadsIt(sds::ByteView input, const sds::Message& decoded) {
+  Proto proto;
+  FUZZ_CHECK(proto.ParseFromArray(input.data(), static_cast<int>(input.size())));
+  FUZZ_CHECK(static_cast<std::size_t>(proto.causal_history_size()) == decoded.causal_history.size());
+  int i = 0;
+  for (sds::HistoryEntryView entry : decoded.causal_history) {
+    const auto& expected = proto.causal_history(i++);
+    const std::string_view hint(reinterpret_cast<const char*>(entry.retrieval_hint.data()),
+                                entry.retrieval_hint.size());
+    FUZZ_CHECK(entry.message_id == expected.message_id() && hint == expected.retrieval_hint() &&
+               entry.sender_id == expected.sender_id());
   }
 }
 
@@ -60,6 +81,11 @@ inline std::optional<sds::Message> CheckWireRoundTrip(sds::ByteView input, sds::
     return std::nullopt;
   }
   CheckAccepted(*first);
+  if (dialect == sds::Dialect::kNim) {
+    CheckHistoryAsProtobufReadsIt<sds::wire::nim::NimSdsMessage>(input, *first);
+  } else {
+    CheckHistoryAsProtobufReadsIt<sds::wire::spec::SpecSdsMessage>(input, *first);
+  }
 
   auto channel = sds::PeekChannelId(input, dialect);
   FUZZ_CHECK(channel.has_value() && *channel == first->channel_id);

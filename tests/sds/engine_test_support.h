@@ -62,9 +62,10 @@ inline std::vector<HistoryEntry> History(std::initializer_list<std::string_view>
   return entries;
 }
 
-inline std::vector<MessageId> IdsOf(const std::vector<HistoryEntry>& entries) {
+// `entries`: a HistoryList or a std::vector<HistoryEntry>.
+inline std::vector<MessageId> IdsOf(const auto& entries) {
   std::vector<MessageId> ids;
-  for (const HistoryEntry& entry : entries) ids.push_back(entry.message_id);
+  for (const auto& entry : entries) ids.emplace_back(entry.message_id);
   return ids;
 }
 
@@ -77,7 +78,7 @@ inline Message PeerMessage(std::string id, std::uint64_t lamport, std::vector<Hi
   message.channel_id = std::move(channel);
   message.sender_id = std::move(sender);
   message.lamport_timestamp = lamport;
-  message.causal_history = std::move(history);
+  message.causal_history = HistoryList(history);
   message.content = std::move(content);
   return message;
 }

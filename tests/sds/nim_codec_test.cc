@@ -20,6 +20,7 @@
 #include "sds/message.h"
 #include "sds/nim_codec.h"
 #include "sds/string_hash.h"
+#include "sds_nim.pb.h"
 #include "wire_test_support.h"
 
 namespace sds {
@@ -235,9 +236,9 @@ TEST(NimCodecSdsR, SenderIdInHistoryEntryRoundtrips) {
   auto decoded = DecodeNim(*bytes);
   ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
   ASSERT_EQ(decoded->causal_history.size(), 1u);
-  EXPECT_EQ(decoded->causal_history[0].message_id, "dep1");
-  EXPECT_EQ(decoded->causal_history[0].retrieval_hint, Str("hint-1"));
-  EXPECT_EQ(decoded->causal_history[0].sender_id, "bob");
+  EXPECT_EQ(decoded->causal_history.EntryAt(0).message_id, "dep1");
+  EXPECT_EQ(decoded->causal_history.EntryAt(0).retrieval_hint, Str("hint-1"));
+  EXPECT_EQ(decoded->causal_history.EntryAt(0).sender_id, "bob");
 }
 
 TEST(NimCodecSdsR, RepairRequestRoundtrips) {
@@ -265,8 +266,8 @@ TEST(NimCodecSdsR, MessageWithoutRepairRequestDecodes) {
   EXPECT_TRUE(decoded->repair_request.empty());
   EXPECT_TRUE(decoded->sender_id.empty());
   ASSERT_EQ(decoded->causal_history.size(), 1u);
-  EXPECT_TRUE(decoded->causal_history[0].sender_id.empty());
-  EXPECT_TRUE(decoded->causal_history[0].retrieval_hint.empty());
+  EXPECT_TRUE(decoded->causal_history.EntryAt(0).sender_id.empty());
+  EXPECT_TRUE(decoded->causal_history.EntryAt(0).retrieval_hint.empty());
 }
 
 TEST(NimCodecSdsR, MessageSenderIdRoundtrips) {
@@ -373,7 +374,7 @@ TEST(NimCodecEncode, BinaryIdsAreOpaque) {
 
 TEST(NimCodecEncode, LimitsRefuseOversizedMessages) {
   Message m = Vector1();
-  m.causal_history.assign(kMaxNimHistoryEntries + 1, HistoryEntry{"d", {}, ""});
+  for (std::size_t i = 0; i <= kMaxNimHistoryEntries; ++i) m.causal_history.push_back({"d", {}, ""});
   auto too_many = EncodeNim(m);
   ASSERT_FALSE(too_many.has_value());
   EXPECT_EQ(too_many.error().kind, ErrorKind::kSerializationError);
@@ -527,6 +528,46 @@ TEST(NimCodecDecode, BloomEnvelopeFollowsProtobufParsingRules) {
   EXPECT_EQ(ToHex(*EncodeBloomEnvelope(*filter)), ToHex(Envelope(words, 10, 10000, 7, 100)));
 }
 
+// The causal history is read by hand too (codec_support.h): each entry as
+// protobuf's generated parser reads it, wherever its fields sit.
+TEST(NimCodecDecode, HistoryEntriesFollowProtobufParsingRules) {
+  Bytes first;  // the last id wins; unknown fields and field 1 as a varint are skipped
+  PutLen(first, 1, "stale");
+  PutUint(first, 1, 5);
+  PutUint(first, 9, 1);
+  PutLen(first, 3, "bob");
+  PutLen(first, 1, "dep1");
+  PutLen(first, 2, Bytes{1, 2});
+  Bytes second;
+  PutLen(second, 1, "dep2");
+  Bytes in;
+  PutLen(in, 1, "m");
+  PutLen(in, 3, first);
+  PutLen(in, 4, "c");   // other fields between the entries
+  PutUint(in, 3, 8);    // field 3 as a varint: unknown, not an entry
+  PutLen(in, 3, second);
+  PutLen(in, 5, "x");
+
+  auto decoded = DecodeNim(in);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
+  EXPECT_EQ(decoded->causal_history.ToEntries(),
+            (std::vector<HistoryEntry>{{"dep1", {1, 2}, "bob"}, {"dep2", {}, ""}}));
+  EXPECT_EQ(decoded->channel_id, "c");
+  EXPECT_EQ(decoded->content, Str("x"));
+
+  sds::wire::nim::NimSdsMessage proto;
+  ASSERT_TRUE(proto.ParseFromArray(in.data(), static_cast<int>(in.size())));
+  ASSERT_EQ(proto.causal_history_size(), 2);
+  EXPECT_EQ(proto.causal_history(0).message_id(), "dep1");
+  EXPECT_EQ(proto.causal_history(0).sender_id(), "bob");
+  EXPECT_EQ(proto.causal_history(1).message_id(), "dep2");
+
+  // An entry that does not parse makes the message not parse.
+  Bytes truncated = in;
+  PutLen(truncated, 3, FromHex("0a05"));
+  ExpectDecodeError(truncated);
+}
+
 TEST(NimCodecDecode, ValidBloomFromPeerIsKept) {
   auto decoded = DecodeNim(Vector1With(FromHex(kMurmurBlob)));
   ASSERT_TRUE(decoded.has_value());
@@ -634,7 +675,7 @@ TEST(NimCodecReject, TooManyHistoryEntries) {
     for (std::size_t i = 0; i < kMaxNimHistoryEntries; ++i) PutLen(in, list, FromHex("0a0164"));
     auto at_limit = DecodeNim(in);
     ASSERT_TRUE(at_limit.has_value()) << at_limit.error().ToString();
-    EXPECT_EQ((list == 3 ? at_limit->causal_history : at_limit->repair_request).size(),
+    EXPECT_EQ(list == 3 ? at_limit->causal_history.size() : at_limit->repair_request.size(),
               kMaxNimHistoryEntries);
     PutLen(in, list, FromHex("0a0164"));
     ExpectDecodeError(in);

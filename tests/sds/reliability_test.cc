@@ -318,8 +318,8 @@ TEST(ReliabilityMechanisms, RetrievalHints) {
 
   Message unwrapped2 = Deserialize(wrap2);
   ASSERT_FALSE(unwrapped2.causal_history.empty());
-  EXPECT_EQ(unwrapped2.causal_history[0].message_id, "msg1");
-  EXPECT_EQ(unwrapped2.causal_history[0].retrieval_hint, ToBytes("hint:msg1"));
+  EXPECT_EQ(unwrapped2.causal_history.EntryAt(0).message_id, "msg1");
+  EXPECT_EQ(unwrapped2.causal_history.EntryAt(0).retrieval_hint, ToBytes("hint:msg1"));
 
   // A missing dependency without a hint from its sender: none is made up.
   UnwrapResult result3 = MustUnwrap(*rm, PeerMessage("msg3", 3, History({"missing-dep"}), {3}), 1002);

@@ -297,9 +297,9 @@ TEST(RepairProtobufRoundtrip, SenderIdInHistoryEntryRoundtrips) {
   const Bytes bytes = MustWrap(*alice, "\x2a", "msg1", 1001);
   Message decoded = Deserialize(bytes);
   ASSERT_EQ(decoded.causal_history.size(), 1u);
-  EXPECT_EQ(decoded.causal_history[0].message_id, "dep1");
-  EXPECT_EQ(decoded.causal_history[0].sender_id, "alice");
-  EXPECT_EQ(decoded.causal_history[0].retrieval_hint, (Bytes{1, 2}));
+  EXPECT_EQ(decoded.causal_history.EntryAt(0).message_id, "dep1");
+  EXPECT_EQ(decoded.causal_history.EntryAt(0).sender_id, "alice");
+  EXPECT_EQ(decoded.causal_history.EntryAt(0).retrieval_hint, (Bytes{1, 2}));
 
   // A receiver missing dep1 gets the entry with sender and hint intact.
   auto bob = NewManager("bob");
@@ -337,7 +337,7 @@ TEST(RepairProtobufRoundtrip, MessageWithoutRepairRequestDecodesFine) {
   Message decoded = Deserialize(bytes);
   EXPECT_TRUE(decoded.repair_request.empty());
   ASSERT_EQ(decoded.causal_history.size(), 1u);
-  EXPECT_EQ(decoded.causal_history[0].sender_id, "");
+  EXPECT_EQ(decoded.causal_history.EntryAt(0).sender_id, "");
   EXPECT_EQ(decoded.sender_id, "");
 
   auto bob = NewManager("bob");
@@ -411,13 +411,16 @@ TEST(RepairLifecycle, RecentHistoryEntriesCarrySenderIdForOwnMessages) {
   auto rm = NewManager("alice");
   MustWrap(*rm, "\x01", "m1", 1000);
   MustWrap(*rm, "\x02", "m2", 1001);
-  std::vector<HistoryEntry> entries = MustFind(*rm).RecentEntries(10);
-  ASSERT_EQ(entries.size(), 2u);
-  EXPECT_EQ(entries[0], Entry("m1", "alice"));
-  EXPECT_EQ(entries[1], Entry("m2", "alice"));
+  std::vector<const Message*> recent = MustFind(*rm).Recent(10);
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0]->message_id, "m1");
+  EXPECT_EQ(recent[0]->sender_id, "alice");
+  EXPECT_EQ(recent[1]->message_id, "m2");
+  EXPECT_EQ(recent[1]->sender_id, "alice");
   // And on the wire.
   Message m3 = Deserialize(MustWrap(*rm, "\x03", "m3", 1002));
-  EXPECT_EQ(m3.causal_history, entries);
+  EXPECT_EQ(m3.causal_history.ToEntries(),
+            (std::vector<HistoryEntry>{Entry("m1", "alice"), Entry("m2", "alice")}));
 }
 
 // nim: "resetReliabilityManager clears all SDS-R state"

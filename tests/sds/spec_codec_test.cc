@@ -175,7 +175,7 @@ Message Model(std::string_view id, std::string_view sender, std::optional<std::u
   m.channel_id = std::string(channel);
   m.sender_id = std::string(sender);
   m.lamport_timestamp = lamport;
-  m.causal_history = std::move(history);
+  m.causal_history = HistoryList(history);
   m.content = std::move(content);
   return m;
 }
@@ -460,7 +460,7 @@ TEST(SpecPresence, OptionalFieldsSetButEmptyAreRead) {
   decoded = DecodeSpec(sync);
   ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
   ASSERT_EQ(decoded->causal_history.size(), 1u);
-  EXPECT_EQ(decoded->causal_history[0], Entry("dep", ""));
+  EXPECT_EQ(decoded->causal_history.EntryAt(0), Entry("dep", ""));
 }
 
 TEST(SpecPresence, UnknownFieldsAndUnexpectedWireTypesAreSkipped) {
@@ -548,10 +548,12 @@ TEST(SpecInvalid, IdsThatAreNotUtf8CannotBeSent) {
   const std::string bad[] = {"\xff", "a\xc3", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80"};
   for (const std::string& id : bad) {
     for (int field = 0; field < 5; ++field) {
-      Message m = Model("id", "s", 1, {Entry("dep", "p")}, {1});
-      std::string* target[] = {&m.message_id, &m.sender_id, &m.channel_id,
-                               &m.causal_history[0].message_id, &m.causal_history[0].sender_id};
+      HistoryEntry dep = Entry("dep", "p");
+      Message m = Model("id", "s", 1, {}, {1});
+      std::string* target[] = {&m.message_id, &m.sender_id, &m.channel_id, &dep.message_id,
+                               &dep.sender_id};
       *target[field] = id;
+      m.causal_history.push_back(dep);
       auto bytes = EncodeSpec(m);
       ASSERT_FALSE(bytes.has_value()) << field << " " << ToHex(Str(id));
       EXPECT_EQ(bytes.error().kind, ErrorKind::kSerializationError);

@@ -89,7 +89,7 @@ TEST(SpecEngine, ContentMessagesCarryThePeersFilterAndHash) {
   const Message second = DecodedSpec(MustWrap(alice, "two", "id-2", kT0));
   EXPECT_EQ(second.lamport_timestamp, static_cast<std::uint64_t>(kT0 + 1));  // max(now, L + 1)
   EXPECT_EQ(IdsOf(second.causal_history), std::vector<MessageId>{"id-1"});
-  EXPECT_EQ(second.causal_history[0].sender_id, "alice");
+  EXPECT_EQ(second.causal_history.EntryAt(0).sender_id, "alice");
   // The filter is set with the peer's hash: the peer finds id-1 in it.
   EXPECT_TRUE(second.bloom_filter->Contains("id-1", StringHash::kJsWaku));
   EXPECT_FALSE(second.bloom_filter->Contains("id-1", StringHash::kFarm));

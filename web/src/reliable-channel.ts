@@ -3,6 +3,7 @@
  * @module
  */
 import type { ChannelConfig, ChannelEventDetails, ChannelEventType, Dialect, LoggedDelivery, ReceiveResult, SentMessage, WireChannelEvent } from './channel-types.js';
+import { channelConfigFieldType } from './channel-config-checks.js';
 import { asyncDispose } from './dispose.js';
 import { PersistencyError, SdsError } from './errors.js';
 import { TypedEventTarget } from './typed-events.js';
@@ -162,39 +163,14 @@ function checkSize(bytes: Uint8Array, name: string, limit: number, kind: 'Messag
   return bytes;
 }
 
-// The type of every config field, so that a wrong type or an unknown field is refused here as an
-// SdsError (the engine checks the ranges).
-const configFieldTypes: { readonly [K in keyof Required<ChannelConfig>]: 'number' | 'boolean' } = {
-  bloomFilterCapacity: 'number',
-  bloomFilterErrorRate: 'number',
-  maxMessageHistory: 'number',
-  maxCausalHistory: 'number',
-  resendIntervalMs: 'number',
-  maxResendAttempts: 'number',
-  syncMessageIntervalMs: 'number',
-  bufferSweepIntervalMs: 'number',
-  repairTMinMs: 'number',
-  repairTMaxMs: 'number',
-  numResponseGroups: 'number',
-  maxRepairRequests: 'number',
-  repairSweepIntervalMs: 'number',
-  contentAddressedIds: 'boolean',
-  possibleAcksThreshold: 'number',
-  incomingBufferTimeoutMs: 'number',
-  maxIncomingBuffer: 'number',
-  maxOutgoingBuffer: 'number',
-  maxRepairBuffer: 'number',
-};
-
+// A wrong type or an unknown field is refused here as an SdsError (the engine checks the ranges).
 function checkConfig(config: object): void {
   for (const [name, value] of Object.entries(config)) {
     if (value === undefined) continue;
     if (name === 'dialect') throw invalid('the dialect is an option of its own, not a config field');
-    const type = Object.hasOwn(configFieldTypes, name) ? configFieldTypes[name as keyof ChannelConfig] : undefined;
+    const type = channelConfigFieldType(name);
     if (type === undefined) throw invalid(`unknown config field: ${name}`);
-    if (typeof value !== type || (type === 'number' && !Number.isFinite(value))) {
-      throw invalid(`config.${name} must be ${type === 'number' ? 'a finite number' : 'a boolean'}`);
-    }
+    if (!type.accepts(value)) throw invalid(`config.${name} must be ${type.description}`);
   }
 }
 

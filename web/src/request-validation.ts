@@ -10,7 +10,7 @@
  * write bytes) are checked by the code that uses them, which already answers with typed errors.
  * @module
  */
-import type { ChannelConfig } from './channel-types.js';
+import { channelConfigFieldTypes } from './channel-config-checks.js';
 import { PersistencyError } from './errors.js';
 import { errorToWire, type JobRequest, type JobRequestBody, type JobResponse } from './protocol.js';
 import type { StoreSettings } from './store-types.js';
@@ -34,7 +34,6 @@ const isBoolean: FieldCheck = (value) => typeof value === 'boolean';
 const isBytes: FieldCheck = (value) => value instanceof Uint8Array;
 const isCount: FieldCheck = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
 const isLimit: FieldCheck = (value) => isCount(value) && (value as number) <= maxUint32;
-const isFiniteNumber: FieldCheck = (value) => typeof value === 'number' && Number.isFinite(value);
 const isTime: FieldCheck = (value) => value === null || Number.isSafeInteger(value);
 const isStop: FieldCheck = (value) => value === null || isBytes(value);
 const isTimerDelay: FieldCheck = (value) => isCount(value) && (value as number) <= maxTimerDelayMs;
@@ -63,27 +62,10 @@ const storeSettingsFields: { readonly [K in keyof Required<StoreSettings>]: Fiel
   cacheSizeKib: isCount,
 };
 
-// Ranges are the engine's to check (it answers with a typed SdsError); types are checked here.
-const channelConfigFields: { readonly [K in keyof Required<ChannelConfig>]: FieldCheck } & { readonly dialect: FieldCheck } = {
-  bloomFilterCapacity: isFiniteNumber,
-  bloomFilterErrorRate: isFiniteNumber,
-  maxMessageHistory: isFiniteNumber,
-  maxCausalHistory: isFiniteNumber,
-  resendIntervalMs: isFiniteNumber,
-  maxResendAttempts: isFiniteNumber,
-  syncMessageIntervalMs: isFiniteNumber,
-  bufferSweepIntervalMs: isFiniteNumber,
-  repairTMinMs: isFiniteNumber,
-  repairTMaxMs: isFiniteNumber,
-  numResponseGroups: isFiniteNumber,
-  maxRepairRequests: isFiniteNumber,
-  repairSweepIntervalMs: isFiniteNumber,
-  contentAddressedIds: isBoolean,
-  possibleAcksThreshold: isFiniteNumber,
-  incomingBufferTimeoutMs: isFiniteNumber,
-  maxIncomingBuffer: isFiniteNumber,
-  maxOutgoingBuffer: isFiniteNumber,
-  maxRepairBuffer: isFiniteNumber,
+// Types are checked here, ranges by the engine (it answers with a typed SdsError). On the wire
+// the config also carries the channel's dialect.
+const channelConfigFields: Readonly<Record<string, FieldCheck>> = {
+  ...Object.fromEntries(Object.entries(channelConfigFieldTypes).map(([name, type]) => [name, type.accepts])),
   dialect: isString,
 };
 
