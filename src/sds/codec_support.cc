@@ -30,28 +30,6 @@ std::unexpected<Error> EncodeError(const WireLimits& limits, std::string message
                    std::string(limits.dialect) + ": " + std::move(message));
 }
 
-Status CheckDecodable(ByteView bytes, const WireLimits& limits) {
-  if (bytes.size() > limits.max_message_bytes) {
-    return DecodeError(limits, TooLarge(bytes.size(), limits.max_message_bytes));
-  }
-  std::size_t history_count = 0;
-  std::size_t repair_count = 0;
-  wire::FieldReader reader(bytes);
-  wire::Field f;
-  while (reader.Next(f)) {
-    if (f.wire_type != wire::kLengthDelimited) continue;
-    if (f.number == limits.causal_history_field) ++history_count;
-    if (f.number == limits.repair_request_field) ++repair_count;
-  }
-  if (reader.failed()) {
-    return DecodeError(limits, "malformed message at byte " + std::to_string(reader.offset()) +
-                                   ": " + std::string(reader.error()));
-  }
-  if (history_count > limits.max_entries) return DecodeError(limits, "too many causal history entries");
-  if (repair_count > limits.max_entries) return DecodeError(limits, "too many repair request entries");
-  return {};
-}
-
 Status CheckEncodedSize(std::size_t size, const WireLimits& limits) {
   if (size > limits.max_message_bytes) {
     return EncodeError(limits, TooLarge(size, limits.max_message_bytes));
@@ -201,7 +179,16 @@ Result<Bytes> SerializeParts(std::initializer_list<Part> parts, const WireLimits
 
 Status ParseMessage(ByteView bytes, const WireLimits& limits, HistoryList& history,
                     std::optional<ByteView>& bloom, ::google::protobuf::MessageLite& out) {
-  std::vector<std::pair<std::size_t, std::size_t>> skip;  // adjacent ranges merged
+  if (bytes.size() > limits.max_message_bytes) {
+    return DecodeError(limits, TooLarge(bytes.size(), limits.max_message_bytes));
+  }
+  // One walk over the top-level fields: the entries are counted before
+  // anything is allocated for them, and the hand-read fields are set aside.
+  std::vector<ByteView> entries;
+  std::size_t entry_count = 0;
+  std::size_t entry_bytes = 0;
+  std::size_t repair_count = 0;
+  std::vector<std::pair<std::size_t, std::size_t>> skip;  // byte ranges, adjacent ones merged
   auto skip_field = [&skip](std::size_t begin, std::size_t end) {
     if (!skip.empty() && skip.back().second == begin) {
       skip.back().second = end;
@@ -214,18 +201,33 @@ Status ParseMessage(ByteView bytes, const WireLimits& limits, HistoryList& histo
   wire::Field field;
   std::size_t begin = 0;
   while (reader.Next(field)) {
-    if (field.wire_type == wire::kLengthDelimited && field.number == limits.causal_history_field) {
-      if (!ReadEntry(field.payload, history)) return DecodeError(limits, "message does not parse");
-      skip_field(begin, reader.offset());
-    } else if (field.wire_type == wire::kLengthDelimited && field.number == limits.bloom_field) {
-      bloom = field.payload;
-      skip_field(begin, reader.offset());
+    if (field.wire_type == wire::kLengthDelimited) {
+      if (field.number == limits.causal_history_field) {
+        if (++entry_count <= limits.max_entries) entries.push_back(field.payload);
+        entry_bytes += field.payload.size();
+        skip_field(begin, reader.offset());
+      } else if (field.number == limits.bloom_field) {
+        bloom = field.payload;
+        skip_field(begin, reader.offset());
+      } else if (field.number == limits.repair_request_field) {
+        ++repair_count;
+      }
     }
     begin = reader.offset();
   }
-  if (reader.failed() || !ParseAround(bytes, skip, out)) {
-    return DecodeError(limits, "message does not parse");
+  if (reader.failed()) {
+    return DecodeError(limits, "malformed message at byte " + std::to_string(reader.offset()) +
+                                   ": " + std::string(reader.error()));
   }
+  if (entry_count > limits.max_entries) return DecodeError(limits, "too many causal history entries");
+  if (repair_count > limits.max_entries) return DecodeError(limits, "too many repair request entries");
+
+  // An entry's fields take at most its payload's bytes.
+  history.Reserve(entries.size(), entry_bytes);
+  for (ByteView entry : entries) {
+    if (!ReadEntry(entry, history)) return DecodeError(limits, "message does not parse");
+  }
+  if (!ParseAround(bytes, skip, out)) return DecodeError(limits, "message does not parse");
   for (HistoryEntryView entry : history) {
     if (entry.message_id.empty()) return DecodeError(limits, "causal history entry without a message id");
   }

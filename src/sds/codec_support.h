@@ -40,10 +40,6 @@ struct WireLimits {
 std::unexpected<Error> DecodeError(const WireLimits& limits, std::string message);
 std::unexpected<Error> EncodeError(const WireLimits& limits, std::string message);
 
-// Refuses input over the size limit, malformed top-level fields and too many
-// entries in either list, without allocating for the fields.
-Status CheckDecodable(ByteView bytes, const WireLimits& limits);
-
 // kSerializationError when `size` bytes exceed the size limit.
 Status CheckEncodedSize(std::size_t size, const WireLimits& limits);
 
@@ -81,11 +77,12 @@ HandWritten HistoryFields(const HistoryList& history, const WireLimits& limits);
 using Part = std::variant<const ::google::protobuf::MessageLite*, HandWritten>;
 Result<Bytes> SerializeParts(std::initializer_list<Part> parts, const WireLimits& limits);
 
-// Reads `bytes` (which passed CheckDecodable): the causal-history entries
-// into `history`, the payload of the last length-delimited field
-// `limits.bloom_field` into `bloom` (nullopt when there is none), and every
-// other field into `out`. kDeserializationError when it does not parse or an
-// entry has no message id.
+// Reads `bytes`: the causal-history entries into `history`, the payload of
+// the last length-delimited field `limits.bloom_field` into `bloom` (nullopt
+// when there is none), and every other field into `out`.
+// kDeserializationError, before anything is allocated for the fields, for
+// input over the size limit, malformed top-level fields or too many entries
+// in either list; then when it does not parse or an entry has no message id.
 Status ParseMessage(ByteView bytes, const WireLimits& limits, HistoryList& history,
                     std::optional<ByteView>& bloom, ::google::protobuf::MessageLite& out);
 

@@ -70,15 +70,29 @@ void HistoryList::Append(std::string_view message_id, ByteView retrieval_hint,
                          std::string_view sender_id) {
   const std::uint32_t lengths[3] = {LengthOf(message_id.size()), LengthOf(retrieval_hint.size()),
                                     LengthOf(sender_id.size())};
-  data_.append(reinterpret_cast<const char*>(lengths), sizeof lengths);
-  data_.append(message_id);
-  data_.append(reinterpret_cast<const char*>(retrieval_hint.data()), retrieval_hint.size());
-  data_.append(sender_id);
+  const std::size_t at = data_.size();
+  const std::size_t added = kHeaderSize + message_id.size() + retrieval_hint.size() + sender_id.size();
+  // Written in one step: four appends would check the capacity four times.
+  // The lambda returns the length itself rather than its second argument:
+  // libstdc++ 12 may pass the grown capacity there instead of the size asked.
+  data_.resize_and_overwrite(at + added, [&](char* data, std::size_t) {
+    char* out = data + at;
+    std::memcpy(out, lengths, kHeaderSize);
+    out += kHeaderSize;
+    for (std::string_view field :
+         {message_id, std::string_view(reinterpret_cast<const char*>(retrieval_hint.data()),
+                                       retrieval_hint.size()),
+          sender_id}) {
+      if (!field.empty()) std::memcpy(out, field.data(), field.size());
+      out += field.size();
+    }
+    return at + added;
+  });
   ++size_;
 }
 
-void HistoryList::Reserve(std::size_t entries, std::size_t bytes_each) {
-  data_.reserve(data_.size() + entries * (kHeaderSize + bytes_each));
+void HistoryList::Reserve(std::size_t entries, std::size_t field_bytes) {
+  data_.reserve(data_.size() + entries * kHeaderSize + field_bytes);
 }
 
 void HistoryList::clear() {

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sds/bytes.h"
@@ -68,6 +69,19 @@ class HistoryList {
   };
 
   HistoryList() = default;
+  HistoryList(const HistoryList&) = default;
+  HistoryList& operator=(const HistoryList&) = default;
+  // A moved-from list is empty.
+  HistoryList(HistoryList&& other) noexcept
+      : data_(std::move(other.data_)), size_(std::exchange(other.size_, 0)) {
+    other.data_.clear();
+  }
+  HistoryList& operator=(HistoryList&& other) noexcept {
+    data_ = std::move(other.data_);
+    size_ = std::exchange(other.size_, 0);
+    other.data_.clear();
+    return *this;
+  }
   HistoryList(std::initializer_list<HistoryEntry> entries);
   explicit HistoryList(std::span<const HistoryEntry> entries);
 
@@ -75,9 +89,9 @@ class HistoryList {
   void push_back(const HistoryEntry& entry) {
     Append(entry.message_id, entry.retrieval_hint, entry.sender_id);
   }
-  // Reserves room for `entries` more entries of `bytes_each` id, hint and
-  // sender bytes together.
-  void Reserve(std::size_t entries, std::size_t bytes_each);
+  // Reserves room for `entries` more entries whose ids, hints and senders
+  // take `field_bytes` together.
+  void Reserve(std::size_t entries, std::size_t field_bytes);
   void clear();
 
   std::size_t size() const { return size_; }

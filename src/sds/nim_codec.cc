@@ -193,10 +193,6 @@ Result<Bytes> EncodeNim(const Message& message, const BloomFilter* bloom) {
 }
 
 Result<Message> DecodeNim(ByteView bytes) {
-  if (Status ok = codec::CheckDecodable(bytes, kLimits); !ok) {
-    return std::unexpected(std::move(ok.error()));
-  }
-
   Message message;
   std::optional<ByteView> bloom;
   codec::MessageArena arena;

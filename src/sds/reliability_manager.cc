@@ -135,7 +135,8 @@ HistoryList ReliabilityManager::CausalHistory(const Channel& channel) const {
   HistoryList history;
   if (!recent.empty()) {
     const Message& newest = *recent.back();
-    history.Reserve(recent.size(), newest.message_id.size() + newest.sender_id.size());
+    history.Reserve(recent.size(),
+                    recent.size() * (newest.message_id.size() + newest.sender_id.size()));
   }
   for (const Message* message : recent) {
     const Bytes hint = hint_provider_ ? hint_provider_(message->message_id) : Bytes();
@@ -251,6 +252,7 @@ void ReliabilityManager::ForgetSeen(Channel& channel, const MessageId& id) {
 
 void ReliabilityManager::ReviewAcknowledgements(Channel& channel, const Message& message,
                                                 Dialect dialect) {
+  if (channel.outgoing().empty()) return;
   for (HistoryEntryView entry : message.causal_history) {
     if (!channel.outgoing().contains(entry.message_id)) continue;
     channel.EraseOutgoing(entry.message_id);

@@ -199,10 +199,6 @@ Result<Bytes> EncodeSpec(const Message& message, const BloomFilter* bloom) {
 }
 
 Result<Message> DecodeSpec(ByteView bytes) {
-  if (Status ok = codec::CheckDecodable(bytes, kLimits); !ok) {
-    return std::unexpected(std::move(ok.error()));
-  }
-
   Message message;
   std::optional<ByteView> bloom;
   codec::MessageArena arena;

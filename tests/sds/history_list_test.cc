@@ -38,6 +38,31 @@ TEST(HistoryList, ReadsBackWhatWasAppendedInOrder) {
   EXPECT_EQ(i, entries.size());
 }
 
+TEST(HistoryList, KeepsEveryEntryAsTheBufferGrows) {
+  std::vector<HistoryEntry> entries;
+  HistoryList list;
+  for (int i = 0; i < 500; ++i) {
+    HistoryEntry entry{std::string(static_cast<std::size_t>(i % 97), static_cast<char>('a' + i % 26)),
+                       Bytes(static_cast<std::size_t>(i % 5), static_cast<std::uint8_t>(i)),
+                       i % 3 == 0 ? "" : "p" + std::to_string(i)};
+    list.push_back(entry);
+    entries.push_back(std::move(entry));
+  }
+  EXPECT_EQ(list.size(), entries.size());
+  EXPECT_EQ(list.ToEntries(), entries);
+}
+
+TEST(HistoryList, AMovedFromListIsEmpty) {
+  HistoryList from(Sample());
+  HistoryList to(std::move(from));
+  EXPECT_EQ(to.ToEntries(), Sample());
+  EXPECT_TRUE(from.empty());  // NOLINT(bugprone-use-after-move): the documented state
+  EXPECT_EQ(from.begin(), from.end());
+  from = std::move(to);
+  EXPECT_EQ(from.size(), Sample().size());
+  EXPECT_TRUE(to.empty());  // NOLINT(bugprone-use-after-move)
+}
+
 TEST(HistoryList, ConstructorsAndEquality) {
   const std::vector<HistoryEntry> entries = Sample();
   const HistoryList from_span(entries);
@@ -52,7 +77,7 @@ TEST(HistoryList, ConstructorsAndEquality) {
 
 TEST(HistoryList, IsOneBufferWhateverTheNumberOfEntries) {
   HistoryList list;
-  list.Reserve(1000, 64 + 5);
+  list.Reserve(1000, 1000 * (64 + 5));
   const std::size_t reserved = list.packed_size();
   EXPECT_EQ(reserved, 0u);
   for (int i = 0; i < 1000; ++i) list.Append(std::string(64, 'a'), {}, "alice");
