@@ -62,10 +62,16 @@ std::size_t LengthDelimitedSize(std::size_t payload_size) {
   return 1 + CodedOutputStream::VarintSize64(payload_size) + payload_size;
 }
 
+// The tag (one byte: `number` is below 16) and the length of a
+// length-delimited field.
+std::uint8_t* WriteFieldHead(std::uint32_t number, std::size_t payload_size, std::uint8_t* out) {
+  *out++ = static_cast<std::uint8_t>((number << 3) | wire::kLengthDelimited);
+  return CodedOutputStream::WriteVarint64ToArray(payload_size, out);
+}
+
 std::uint8_t* WriteLengthDelimited(std::uint32_t number, std::string_view payload,
                                    std::uint8_t* out) {
-  *out++ = static_cast<std::uint8_t>((number << 3) | wire::kLengthDelimited);
-  out = CodedOutputStream::WriteVarint64ToArray(payload.size(), out);
+  out = WriteFieldHead(number, payload.size(), out);
   if (!payload.empty()) std::memcpy(out, payload.data(), payload.size());
   return out + payload.size();
 }
@@ -132,9 +138,7 @@ HandWritten LengthDelimitedField(std::uint32_t number, std::size_t payload_size,
                                  std::function<std::uint8_t*(std::uint8_t*)> write_payload) {
   return HandWritten{LengthDelimitedSize(payload_size),
                      [number, payload_size, write = std::move(write_payload)](std::uint8_t* out) {
-                       *out++ = static_cast<std::uint8_t>((number << 3) | wire::kLengthDelimited);
-                       out = CodedOutputStream::WriteVarint64ToArray(payload_size, out);
-                       return write(out);
+                       return write(WriteFieldHead(number, payload_size, out));
                      }};
 }
 
@@ -145,10 +149,8 @@ HandWritten HistoryFields(const HistoryList& history, const WireLimits& limits) 
   }
   return HandWritten{size, [&history, &limits](std::uint8_t* out) {
                        for (HistoryEntryView entry : history) {
-                         *out++ = static_cast<std::uint8_t>((limits.causal_history_field << 3) |
-                                                            wire::kLengthDelimited);
-                         out = CodedOutputStream::WriteVarint64ToArray(
-                             EntrySize(entry, limits.entry_id_always), out);
+                         out = WriteFieldHead(limits.causal_history_field,
+                                              EntrySize(entry, limits.entry_id_always), out);
                          out = WriteEntry(entry, limits.entry_id_always, out);
                        }
                        return out;

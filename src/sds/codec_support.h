@@ -1,6 +1,7 @@
 // Pieces shared by the two dialect codecs (nim_codec.cc, spec_codec.cc):
-// the size and entry-count limits they enforce before protobuf allocates,
-// serialization under the size limit, and byte/string conversions.
+// the size and entry-count limits they enforce before anything allocates,
+// the fields they write and read by hand around protobuf, serialization
+// under the size limit, and byte/string conversions.
 // Internal to the engine; not part of its API.
 #pragma once
 
@@ -87,8 +88,8 @@ Status ParseMessage(ByteView bytes, const WireLimits& limits, HistoryList& histo
                     std::optional<ByteView>& bloom, ::google::protobuf::MessageLite& out);
 
 // Holds the protobuf objects of one message while it is encoded or decoded,
-// so that its history entries and their strings are not allocated (and
-// freed) one by one.
+// so that its repair-request entries and their strings are not allocated
+// (and freed) one by one.
 class MessageArena {
  public:
   MessageArena() : arena_(Options()) {}
