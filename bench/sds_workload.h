@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "mulberry32.h"
 #include "sds/config.h"
 
 namespace sdsbench {
@@ -28,22 +29,7 @@ inline constexpr std::uint32_t kSenderSeed = 0x5D5A11CEu;
 // The messages sent back to alice (by bob or carol).
 inline constexpr std::uint32_t kReplierSeed = 0x00B0B0B0u;
 
-// mulberry32: small, fast, and easy to reproduce in JS for a side-by-side run.
-class Mulberry32 {
- public:
-  explicit Mulberry32(std::uint32_t seed) : state_(seed) {}
-
-  std::uint32_t Next() {
-    state_ += 0x6D2B79F5u;
-    std::uint32_t t = state_;
-    t = (t ^ (t >> 15)) * (t | 1u);
-    t ^= t + (t ^ (t >> 7)) * (t | 61u);
-    return t ^ (t >> 14);
-  }
-
- private:
-  std::uint32_t state_;
-};
+using benchrng::Mulberry32;
 
 // Fills `out` with the generator's next words, little-endian, 4 bytes each
 // (a trailing partial word takes the low bytes).

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mulberry32.h"
+
 namespace kvbench {
 
 inline constexpr std::size_t kPayloadSize = 1024;
@@ -20,28 +22,7 @@ inline constexpr std::string_view kCategory = "c";
 // Rows per range scan, and rows per key group (one prefix scan's worth).
 inline constexpr std::uint64_t kScanRows = 1000;
 
-// mulberry32, the generator kv-anchors used in JS and C.
-class Mulberry32 {
- public:
-  explicit Mulberry32(std::uint32_t seed) : state_(seed) {}
-
-  std::uint32_t Next() {
-    state_ += 0x6D2B79F5u;
-    std::uint32_t t = state_;
-    t = (t ^ (t >> 15)) * (t | 1u);
-    t ^= t + (t ^ (t >> 7)) * (t | 61u);
-    return t ^ (t >> 14);
-  }
-
-  // A value in [0, bound): floor(Next() / 2^32 * bound), as JS would compute
-  // it from the float form; bound must fit in 32 bits.
-  std::uint64_t Below(std::uint64_t bound) {
-    return (static_cast<std::uint64_t>(Next()) * bound) >> 32;
-  }
-
- private:
-  std::uint32_t state_;
-};
+using benchrng::Mulberry32;
 
 inline void StoreBigEndian(std::uint8_t* out, std::uint64_t value) {
   for (int i = 7; i >= 0; --i) {
