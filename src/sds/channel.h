@@ -24,6 +24,9 @@ class Channel {
   // `record_changes` false skips recording deltas (nothing persists them),
   // which spares a copy of every record a step touches.
   Channel(ChannelId id, const Config& config, RollingBloomFilter bloom, bool record_changes = true);
+  // Not copyable: the log's index views ids stored in this channel's log.
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
 
   // Restores persisted state (the bloom is rebuilt from every id seen).
   void Restore(ChannelSnapshot snapshot);
