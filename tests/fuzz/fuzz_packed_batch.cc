@@ -8,12 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <set>
 #include <string>
 #include <utility>
 
 #include "fuzz_check.h"
+#include "memory_store.h"
 #include "packed_writer.h"
 #include "persistency/packed_batch.h"
 #include "persistency/sqlite_store.h"
@@ -22,15 +22,6 @@ namespace {
 
 using persistency::Bytes;
 using persistency::Key;
-
-persistency::SqliteStore& Store() {
-  static std::unique_ptr<persistency::SqliteStore> store = [] {
-    auto opened = persistency::SqliteStore::OpenInMemory();
-    FUZZ_CHECK(opened.has_value(), opened.error().ToString());
-    return std::move(*opened);
-  }();
-  return *store;
-}
 
 using Model = std::map<std::pair<std::string, Key>, Bytes>;
 
@@ -67,15 +58,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const persistency::WriteOp& op : batch->ops()) categories.insert(op.category);
   persistency::WriteBatch reset;
   for (const std::string& category : categories) reset.DeletePrefix(category, Key());
-  auto cleared = Store().Apply(reset);
+  auto cleared = fuzz::MemoryStore().Apply(reset);
   FUZZ_CHECK(cleared.has_value(), cleared.error().ToString());
 
   Model model;
   ApplyToModel(*batch, model);
-  auto applied = Store().Apply(*batch);
+  auto applied = fuzz::MemoryStore().Apply(*batch);
   FUZZ_CHECK(applied.has_value(), applied.error().ToString());
   for (const std::string& category : categories) {
-    auto rows = Store().ScanPrefix(category, Key());
+    auto rows = fuzz::MemoryStore().ScanPrefix(category, Key());
     FUZZ_CHECK(rows.has_value(), rows.error().ToString());
     auto expected = model.lower_bound({category, Key()});
     for (const persistency::KvRow& row : *rows) {

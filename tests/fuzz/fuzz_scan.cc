@@ -7,12 +7,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <vector>
 
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include "fuzz_check.h"
+#include "memory_store.h"
 #include "persistency/key.h"
 #include "persistency/sqlite_store.h"
 #include "persistency/write_batch.h"
@@ -26,15 +26,6 @@ using persistency::KvRow;
 using Model = std::map<Key, Bytes>;
 
 constexpr std::string_view kCategory = "fuzz";
-
-persistency::SqliteStore& Store() {
-  static std::unique_ptr<persistency::SqliteStore> store = [] {
-    auto opened = persistency::SqliteStore::OpenInMemory();
-    FUZZ_CHECK(opened.has_value(), opened.error().ToString());
-    return std::move(*opened);
-  }();
-  return *store;
-}
 
 Key ConsumeKey(FuzzedDataProvider& provider) {
   static constexpr std::uint8_t kAlphabet[] = {0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff};
@@ -78,12 +69,12 @@ void Write(FuzzedDataProvider& provider, Model& model) {
       }
     }
   }
-  auto applied = Store().Apply(batch);
+  auto applied = fuzz::MemoryStore().Apply(batch);
   FUZZ_CHECK(applied.has_value(), applied.error().ToString());
 }
 
 void Query(FuzzedDataProvider& provider, const Model& model) {
-  persistency::SqliteStore& store = Store();
+  persistency::SqliteStore& store = fuzz::MemoryStore();
   const KeyRange range{ConsumeKey(provider), ConsumeKey(provider)};
   const persistency::ScanOptions options{provider.ConsumeBool(),
                                          provider.ConsumeIntegralInRange<std::size_t>(0, 4)};
@@ -117,7 +108,7 @@ void Query(FuzzedDataProvider& provider, const Model& model) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   persistency::WriteBatch reset;
   reset.DeletePrefix(std::string(kCategory), Key());
-  auto cleared = Store().Apply(reset);
+  auto cleared = fuzz::MemoryStore().Apply(reset);
   FUZZ_CHECK(cleared.has_value(), cleared.error().ToString());
 
   FuzzedDataProvider provider(data, size);
