@@ -2,9 +2,9 @@
 // native, and whether it stays flat as history grows. See bench/README.md.
 //
 // One run = one (configuration, mode, N). A sender ("alice") wraps N messages
-// of 1 KiB on one channel, and a receiver ("bob") unwraps each one right
-// after it was wrapped (interleaved, so the benchmark never holds more than
-// one wire message). Now and then a 1 KiB message goes back to alice (after
+// of 1 KiB on one channel, and a receiver ("bob") unwraps them: in oneway and
+// roundtrip modes each one right after it was wrapped (interleaved, so the
+// benchmark never holds more than one wire message); in peer mode all after. Now and then a 1 KiB message goes back to alice (after
 // every --reply-every / --carol-every of hers). Every Wrap/Unwrap call is
 // timed on its own, together with the TakeEvents() that drains what it
 // queued. Modes:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs the toolchain if missing, builds native,
-# sanitizer and wasm trees, and runs every suite. Exits non-zero on any failure.
+# sanitizer, wasm and fuzzing trees, and runs every suite. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS

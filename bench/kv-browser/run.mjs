@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { repoRoot } from '../../tests/browser/server.mjs';
 import { snapshotBuild, startSnapshotHarness } from './snapshot.mjs';
-import { phaseIds } from './workload.mjs';
+import { median, phaseIds } from './workload.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,12 +46,6 @@ const rowLabels = {
   count: `count(*) of the category (${rows.toLocaleString('en')} rows)`,
 };
 const units = { get: 'ops/s', count: 'ops/s' };
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 // One browser system, one repetition, on a fresh Chromium profile.
 async function runBrowserSystem(system) {

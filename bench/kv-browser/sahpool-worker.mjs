@@ -3,7 +3,7 @@
 // prepared statements. Started by the page with `{ rows, only }`; answers
 // `{ results, settings }` or `{ error }`, and `{ log }` lines on the way.
 import sqlite3InitModule from '/node_modules/@sqlite.org/sqlite-wasm/dist/index.mjs';
-import { categoryBytes, runWorkload } from './workload.mjs';
+import { categoryBytes, prefixStop, runWorkload } from './workload.mjs';
 
 const log = (line) => postMessage({ log: `[sahpool] ${line}` });
 
@@ -52,9 +52,7 @@ async function adapterFor(pool) {
       }
     },
     scanPrefix(h, prefix, digest) {
-      const stop = prefix.slice();
-      stop[stop.length - 1] += 1;
-      this.scan(h, prefix, stop, digest);
+      this.scan(h, prefix, prefixStop(prefix), digest);
     },
     count(h) {
       try {

@@ -69,6 +69,13 @@ export function groupedKey(i) {
   return key;
 }
 
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** First key after every key starting with `prefix` (no prefix here ends in 0xFF). */
 export function prefixStop(prefix) {
   const stop = prefix.slice();

@@ -40,8 +40,6 @@ export async function runNative({ binary, history, dialect, n }) {
     return {
       wrap: phase('wrap', result.wrapPeakRssKb),
       unwrap: phase('unwrap', result.peakRssKb),
-      allocator: 'glibc, GLIBC_TUNABLES=glibc.malloc.tcache_count=4096 (the benchmark default)',
-      version: record.version,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

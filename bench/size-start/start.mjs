@@ -16,6 +16,7 @@ import { parseArgs, promisify } from 'node:util';
 import { BrowserSession } from '../../tests/browser/chromium.mjs';
 import { repoRoot, startServer } from '../../tests/browser/server.mjs';
 import { snapshotBuild, startSnapshotHarness } from '../kv-browser/snapshot.mjs';
+import { median } from '../kv-browser/workload.mjs';
 import { bundleApp, prepareNodeModules } from './vite-app.mjs';
 
 const { values: args } = parseArgs({
@@ -25,12 +26,6 @@ const { values: args } = parseArgs({
   },
 });
 const samples = args.quick ? 3 : 10;
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 // In the page: import → open job → first get; returns { total, steps } in ms. Also the
 // body of the bundled app (serialised), so both ours variants run the same steps.

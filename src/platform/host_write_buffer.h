@@ -9,7 +9,8 @@
 // so the run is handed over before anything else touches the files: a write
 // elsewhere, a read of the buffered range, a size query, a truncate, a sync, a
 // close, a delete or an existence check, and right after the page of a WAL
-// commit frame (WAL_COMMIT_FRAME below). A failure then reaches SQLite from
+// commit frame (WriteEnd::kHandOver, which the VFS asks for after a WAL
+// commit frame's page: host_file_vfs.cc). A failure then reaches SQLite from
 // that call, before the transaction counts as committed, and SQLite rolls it
 // back as after a failed write. Buffered bytes are no more durable than bytes
 // in an OS page cache; SQLite never counts a write as durable before xSync,

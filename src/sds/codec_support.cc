@@ -37,16 +37,6 @@ Status CheckEncodedSize(std::size_t size, const WireLimits& limits) {
   return {};
 }
 
-Result<Bytes> Serialize(const ::google::protobuf::MessageLite& message, const WireLimits& limits) {
-  const std::size_t size = message.ByteSizeLong();
-  if (Status fits = CheckEncodedSize(size, limits); !fits) return std::unexpected(std::move(fits.error()));
-  Bytes bytes(size);
-  if (!message.SerializeToArray(bytes.data(), static_cast<int>(size))) {
-    return EncodeError(limits, "serialization failed");
-  }
-  return bytes;
-}
-
 void Assign(std::string* out, ByteView bytes) {
   out->assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }

@@ -44,9 +44,6 @@ std::unexpected<Error> EncodeError(const WireLimits& limits, std::string message
 // kSerializationError when `size` bytes exceed the size limit.
 Status CheckEncodedSize(std::size_t size, const WireLimits& limits);
 
-// `message` serialized, or kSerializationError when it exceeds the size limit.
-Result<Bytes> Serialize(const ::google::protobuf::MessageLite& message, const WireLimits& limits);
-
 // Two fields are written and read by hand, around protobuf:
 // - the bloom filter, one large bytes field, so that its ~20 KB are copied
 //   once between the wire and the filter (protobuf would copy them into a

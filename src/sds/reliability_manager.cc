@@ -331,6 +331,7 @@ void ReliabilityManager::RequestMissingAgain(Channel& channel, std::int64_t now_
   // A repair request goes on the wire once. When its answer is lost and no
   // newer message cites the id, nothing else would ask again, and the
   // messages waiting on it would stay buffered for good.
+  if (participant_id_.empty() || channel.incoming().empty()) return;  // nothing to ask for
   std::vector<MessageId> waiting;
   waiting.reserve(channel.incoming().size());
   for (const auto& [id, entry] : channel.incoming()) waiting.push_back(id);

@@ -108,13 +108,6 @@ class Alice {
       open_error_ = ensured.error().ToString();
     }
   }
-  ~Alice() {
-    rm_.reset();
-    outcomes_.reset();
-    channels_.reset();
-    store_.reset();
-  }
-
   bool ready() const { return open_error_.empty(); }
   const std::string& open_error() const { return open_error_; }
   const std::optional<sds::Error>& load_error() const { return load_error_; }

@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "packed_writer.h"
-#include "persistency/packed_batch.h"
 #include "sds/dialect.h"
 #include "sds/nim_codec.h"
 #include "sds/snapshot_codec.h"

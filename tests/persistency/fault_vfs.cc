@@ -256,16 +256,6 @@ std::vector<FaultPlan> FaultVfs::EveryPlan() const {
   return plans;
 }
 
-std::uint64_t FaultVfs::calls(FaultKind kind) const {
-  std::lock_guard lock(mutex_);
-  return calls_[static_cast<std::size_t>(kind)];
-}
-
-std::vector<std::uint64_t> FaultVfs::write_sizes() const {
-  std::lock_guard lock(mutex_);
-  return write_sizes_;
-}
-
 std::uint64_t FaultVfs::failures() const {
   std::lock_guard lock(mutex_);
   return failures_;

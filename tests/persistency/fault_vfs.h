@@ -67,9 +67,6 @@ class FaultVfs {
   // call of each kind, and a disk filling up in the middle of each write.
   std::vector<FaultPlan> EveryPlan() const;
 
-  std::uint64_t calls(FaultKind kind) const;
-  // Bytes of every xWrite since the plan was set, in call order.
-  std::vector<std::uint64_t> write_sizes() const;
   // Failures returned since the plan was set.
   std::uint64_t failures() const;
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { NodeHostFile } from '../../build/web/platform/node-host-file.js';
 import { jobFileNames } from '../../build/web/platform/platform.js';
 import { jobStoreDefaults } from '../../build/web/worker-core.js';
+import { ok } from '../wasm/core.mjs';
 
 // What the job worker uses, except synchronous=FULL: the simulation's restarts
 // are clean closes, which checkpoint the WAL anyway, so an fsync per commit
@@ -17,11 +18,6 @@ const storeOptions = { ...jobStoreDefaults, synchronousFull: false };
 
 // Engine events that put bytes on the wire, and the traffic kind they count as.
 const WIRE_EVENTS = { resend: 'resend', syncReady: 'sync', repairReady: 'repair' };
-
-function ok(result) {
-  if (!result.ok) throw new Error(`${result.error.kind}: ${result.error.message}`);
-  return result.value;
-}
 
 export class OurPeer {
   /**

@@ -1,4 +1,6 @@
 // Renders simulation results as a markdown table (one row per run).
+import { TRAFFIC_KINDS } from './network.mjs';
+
 const seconds = (ms) => (ms === undefined ? '—' : (ms / 1000).toFixed(0));
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
 
@@ -15,7 +17,7 @@ const COLUMNS = [
   ['syncs', (r) => r.traffic.sync.count],
   ['repairs', (r) => r.traffic.repair.count],
   ['wire MB (content / resend / sync / repair)', (r) =>
-    ['content', 'resend', 'sync', 'repair'].map((kind) => mb(r.traffic[kind].bytes)).join(' / ')],
+    TRAFFIC_KINDS.map((kind) => mb(r.traffic[kind].bytes)).join(' / ')],
   ['bytes per delivery', (r) => Math.round(r.bytesPerDelivery)],
   ['restarts', (r) => r.restarts.count],
   ['duplicates ours / waku', (r) => `${r.checks.ours.duplicates} / ${r.checks.waku.duplicates}`],

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { persistencyErrorKinds, sdsErrorKinds } from 'sds-wasm';
+import { persistencyErrorKinds, sdsErrorKinds, seededRandom } from 'sds-wasm';
 
 const seed = Number(process.env.SDS_HOSTILE_SEED ?? 20261130);
 const rounds = 400;
@@ -17,16 +17,6 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sds-hostile-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const text = (value) => new TextEncoder().encode(value);
-
-// mulberry32: a small seeded generator, so that a failing sequence can be replayed.
-function generator(state) {
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The packed write format (src/persistency/packed_batch.h), written here independently.
 function pack(ops) {
@@ -221,7 +211,7 @@ test(`a job worker answers malformed requests with typed errors and keeps servin
   const sent = await client.ok({ type: 'channelSend', channelId: 'ch', payload: text('hello'), messageId: 'm0', ephemeral: false, now: 1000 });
   client.takeUnsolicited();
 
-  const random = generator(seed);
+  const random = seededRandom(seed);  // seeded, so that a failing sequence can be replayed
   let hostileId = 1_000_000;
   let replies = 0;
   let writeFailures = 0;

@@ -34,7 +34,7 @@ export interface CoreStore {
   /** Applies the ops in order, in one transaction when there are several. */
   apply(ops: readonly WireOp[]): CoreResult<undefined>;
   /**
-   * Like {@link CoreStore.apply}, for ops packed by `packBatch` (packed-batch.ts); malformed
+   * Like {@link CoreStore.apply}, for ops packed by `PackedWriter` (packed-batch.ts); malformed
    * bytes fail with `InvalidArgument` and apply nothing.
    */
   applyPacked(packed: Uint8Array): CoreResult<undefined>;

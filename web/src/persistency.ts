@@ -8,7 +8,7 @@ import { Job } from './job.js';
 import { checkJobId } from './job-id.js';
 import type { JobLock, Platform } from './platform/platform.js';
 import { inMemoryRoot } from './protocol.js';
-import type { JournalMode, StoreSettings } from './store-types.js';
+import { journalModes, type StoreSettings } from './store-types.js';
 
 /** Options of {@link Persistency.open}. */
 export interface PersistencyOptions {
@@ -29,7 +29,6 @@ export interface OpenJobOptions {
   readonly signal?: AbortSignal;
 }
 
-const journalModes: readonly JournalMode[] = ['wal', 'delete', 'truncate', 'persist', 'memory'];
 const noLock: JobLock = { release: () => undefined };
 
 let installedPlatform: Platform | undefined;

@@ -13,7 +13,7 @@
 import { channelConfigFieldTypes } from './channel-config-checks.js';
 import { PersistencyError } from './errors.js';
 import { errorToWire, type JobRequest, type JobRequestBody, type JobResponse } from './protocol.js';
-import type { StoreSettings } from './store-types.js';
+import { journalModes, type StoreSettings } from './store-types.js';
 
 /** Where a refused message's error goes: the worker's channel to the page. */
 export interface RefusalSink {
@@ -54,9 +54,8 @@ const isRecordOf = (fields: Readonly<Record<string, FieldCheck>>): FieldCheck =>
   isPlainObject(value) &&
   Object.entries(value).every(([name, field]) => Object.hasOwn(fields, name) && optional(fields[name] ?? (() => false))(field));
 
-const journalModes: readonly unknown[] = ['wal', 'delete', 'truncate', 'persist', 'memory'];
 const storeSettingsFields: { readonly [K in keyof Required<StoreSettings>]: FieldCheck } = {
-  journalMode: (value) => journalModes.includes(value),
+  journalMode: (value) => (journalModes as readonly unknown[]).includes(value),
   synchronousFull: isBoolean,
   pageSize: isCount,
   cacheSizeKib: isCount,

@@ -4,7 +4,10 @@
  */
 
 /** SQLite journal modes the store accepts. */
-export type JournalMode = 'wal' | 'delete' | 'truncate' | 'persist' | 'memory';
+export const journalModes = ['wal', 'delete', 'truncate', 'persist', 'memory'] as const;
+
+/** One of {@link journalModes}. */
+export type JournalMode = (typeof journalModes)[number];
 
 /** Store settings passed to the worker's `SqliteStore.open`. Unset fields take the worker's defaults. */
 export interface StoreSettings {
